@@ -65,16 +65,18 @@ export interface SsdStepOutputs {
 
 /** A single recurrent step, as a decode step runs it: the scan over a length-1 sequence. */
 export function ssdStep(inputs: SsdStepInputs): SsdStepOutputs {
-  const { state } = inputs;
-  if (state.shape.length !== 4) throw new InputError('state', 'a 4-d tensor (b, h, p, n)', formatShape(state.shape));
-  if (inputs.B.shape.length !== 3) throw new InputError('B', 'a 3-d tensor (b, g, n)', formatShape(inputs.B.shape));
-  const [b, h, p, n] = state.shape;
-  const g = inputs.B.shape[1];
-  // Step shapes are checked here so that errors name (b, h, p), not the sequence form's (b, l, h, p).
-  const x = expectShape('x', inputs.x, [b, h, p], '(b, h, p)');
+  const { x: xIn, B: BIn } = inputs;
+  if (xIn.shape.length !== 3) throw new InputError('x', 'a 3-d tensor (b, h, p)', formatShape(xIn.shape));
+  if (BIn.shape.length !== 3) throw new InputError('B', 'a 3-d tensor (b, g, n)', formatShape(BIn.shape));
+  // x and B define the dims, as in the sequence form; step shapes are checked here so that
+  // errors name (b, h, p), not the sequence form's (b, l, h, p).
+  const [b, h, p] = xIn.shape;
+  const [, g, n] = BIn.shape;
+  const x = expectShape('x', xIn, [b, h, p], '(b, h, p)');
   const dt = expectShape('dt', inputs.dt, [b, h], '(b, h)');
-  const B = expectShape('B', inputs.B, [b, g, n], '(b, g, n)');
+  const B = expectShape('B', BIn, [b, g, n], '(b, g, n)');
   const C = expectShape('C', inputs.C, [b, g, n], '(b, g, n)');
+  const state = expectShape('state', inputs.state, [b, h, p, n], '(b, h, p, n)');
   const { y, finalState } = ssdRecurrent({
     ...inputs,
     x: reshape(x, [b, 1, h, p]),
