@@ -14,6 +14,8 @@ export function ssdQuadratic(inputs: SsdInputs): SsdOutputs {
   const finalState = tensor([b, h, p, n]); // (b, h, p, n)
   const scores = new Float64Array(l * l); // (l, l): C_t . B_s of one group, lower triangle
   const L = new Float64Array(l * l); // (l, l): one head's decay mask
+  const dtx = new Float64Array(l * p); // (l, p)
+  const row = new Float64Array(p); // (p): one output row being summed
   for (let bi = 0; bi < b; bi++) {
     let scoresGroup = -1;
     for (let hd = 0; hd < h; hd++) {
@@ -24,31 +26,36 @@ export function ssdQuadratic(inputs: SsdInputs): SsdOutputs {
       }
       const dA = (t: number) => s.dt[(bi * l + t) * h + hd] * s.A[hd];
       fillDecayMask(L, dA, l);
-      const xAt = (t: number) => ((bi * l + t) * h + hd) * p;
-      const stateAt = ((bi * h + hd) * p) * n;
-      let decayFromStart = 1; // exp(sum_{r<=t} dA_r), the initial state's decay
-      let cumulative = 0;
+      // dtx[s, :] = dt_s x_s, the right-hand side of the dual form for this head.
+      for (let t = 0; t < l; t++) {
+        const dt = s.dt[(bi * l + t) * h + hd];
+        const xOffset = ((bi * l + t) * h + hd) * p;
+        for (let pi = 0; pi < p; pi++) dtx[t * p + pi] = dt * s.x[xOffset + pi];
+      }
+      const stateAt = (bi * h + hd) * p * n;
+      let cumulative = 0; // sum_{r<=t} dA_r: the initial state's decay is its exp
       for (let t = 0; t < l; t++) {
         cumulative += dA(t);
-        decayFromStart = Math.exp(cumulative);
+        const decayFromStart = Math.exp(cumulative);
         const cOffset = ((bi * l + t) * g + gi) * n;
+        const yOffset = ((bi * l + t) * h + hd) * p;
         for (let pi = 0; pi < p; pi++) {
           let fromState = 0;
           for (let ni = 0; ni < n; ni++) fromState += s.initialState[stateAt + pi * n + ni] * s.C[cOffset + ni];
-          y.data[xAt(t) + pi] = decayFromStart * fromState + s.D[hd] * s.x[xAt(t) + pi];
+          row[pi] = decayFromStart * fromState + s.D[hd] * s.x[yOffset + pi];
         }
         for (let src = 0; src <= t; src++) {
-          const weight = L[t * l + src] * scores[t * l + src] * s.dt[(bi * l + src) * h + hd];
-          for (let pi = 0; pi < p; pi++) y.data[xAt(t) + pi] += weight * s.x[xAt(src) + pi];
+          const weight = L[t * l + src] * scores[t * l + src];
+          for (let pi = 0; pi < p; pi++) row[pi] += weight * dtx[src * p + pi];
         }
+        y.data.set(row, yOffset);
       }
       // The final state is the last row of L applied to dt x B^T, plus the decayed S0.
+      const decayAll = Math.exp(cumulative);
       for (let pi = 0; pi < p; pi++) {
         for (let ni = 0; ni < n; ni++) {
-          let acc = decayFromStart * s.initialState[stateAt + pi * n + ni];
-          for (let src = 0; src < l; src++) {
-            acc += L[(l - 1) * l + src] * s.dt[(bi * l + src) * h + hd] * s.x[xAt(src) + pi] * s.B[((bi * l + src) * g + gi) * n + ni];
-          }
+          let acc = decayAll * s.initialState[stateAt + pi * n + ni];
+          for (let src = 0; src < l; src++) acc += L[(l - 1) * l + src] * dtx[src * p + pi] * s.B[((bi * l + src) * g + gi) * n + ni];
           finalState.data[stateAt + pi * n + ni] = acc;
         }
       }
