@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { SsdInputs } from '../../reference/ssd/index.js';
 import { tensor } from '../../reference/tensor/tensor.js';
-import { SeededRandom } from '../helpers/seeded-random.js';
+import { SeededRandom } from '../../reference/tensor/seeded-random.js';
 
 export interface SsdDimsSpec {
   readonly batch: number;

@@ -139,6 +139,14 @@ function validateConfig(c: Mamba2Config, source: string): void {
   }
 }
 
+/**
+ * Python's json module writes infinity as a bare `Infinity` (not JSON); wrap such tokens, outside
+ * strings, in HF's {"__float__": ...} form so JSON.parse accepts them.
+ */
+function withBareFloatsWrapped(text: string): string {
+  return text.replace(/"(?:[^"\\]|\\.)*"|-?Infinity|NaN/g, (token) => (token.startsWith('"') ? token : `{"__float__": "${token}"}`));
+}
+
 export function readConfig(path: string): Mamba2Config {
   let text: string;
   try {
@@ -148,7 +156,7 @@ export function readConfig(path: string): Mamba2Config {
   }
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(withBareFloatsWrapped(text));
   } catch (error) {
     throw new InputError(path, 'valid JSON', (error as Error).message);
   }

@@ -1,7 +1,8 @@
 /**
- * A small deterministic generator (mulberry32) for filling tensors: fast-check draws the dims
- * and one integer seed, and the values come from here. Shrinking acts on the dims, where it
- * helps; a whole array of fast-check floats would be slow and shrink to nothing useful.
+ * A small deterministic generator (mulberry32) for filling tensors (random models, property
+ * inputs). In properties, fast-check draws the dims and one integer seed, and the values come
+ * from here: shrinking acts on the dims, where it helps; a whole array of fast-check floats
+ * would be slow and shrink to nothing useful.
  */
 export class SeededRandom {
   private state: number;
