@@ -32,7 +32,8 @@ export function parseCommandArgs(command: Command, argv: string[]) {
   try {
     return parseArgs({ args: argv, options: { ...COMMON_OPTIONS, ...command.options }, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new InputError(`ssdcheck ${command.name}`, `options as in --help`, (error as Error).message);
+    // node's messages run to several lines of advice; the first says what is wrong.
+    throw new InputError(`ssdcheck ${command.name}`, `options as in --help`, (error as Error).message.split('\n')[0]);
   }
 }
 

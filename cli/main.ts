@@ -1,9 +1,12 @@
 import { InputError } from '../reference/errors.js';
 import { parseCommandArgs, type Command } from './args.js';
+import { divergeCommand } from './commands/diverge.js';
+import { generateCommand } from './commands/generate.js';
+import { modelCommand } from './commands/model.js';
 import { ssdCommand } from './commands/ssd.js';
 import { verifyCommand } from './commands/verify.js';
 
-const COMMANDS: readonly Command[] = [verifyCommand, ssdCommand];
+const COMMANDS: readonly Command[] = [verifyCommand, ssdCommand, modelCommand, generateCommand, divergeCommand];
 
 function topLevelHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

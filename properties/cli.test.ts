@@ -6,6 +6,7 @@ import { SafetensorsFile } from '../reference/io/safetensors.js';
 import { encodeSafetensors, type NamedTensor } from '../reference/io/safetensors-write.js';
 import { tensor } from '../reference/tensor/tensor.js';
 import { ssdFixtureFiles } from './helpers/fixture-paths.js';
+import { hfCheckpointDirs } from './helpers/oracle.js';
 import { runCli } from './helpers/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ssdcheck-cli-'));
@@ -100,26 +101,96 @@ describe('ssdcheck verify and help', () => {
     const run = runCli(['verify', '--out', out]);
     expect(run.status, run.stderr).toBe(0);
     for (const path of ssdFixtureFiles()) expect(run.stdout).toContain(basename(path, '.safetensors'));
-    const rows = ssdFixtureFiles().length * 3;
-    expect(run.stdout).toContain(`${rows} of ${rows} rows pass: PASS`);
     const report = JSON.parse(readFileSync(join(out, 'verify.json'), 'utf-8'));
+    const rows = report.rows as { suite: string; case: string; variant: string; pass: boolean }[];
+    expect(run.stdout).toContain(`${rows.length} of ${rows.length} rows pass: PASS`);
     expect(report.pass).toBe(true);
-    expect(report.rows).toHaveLength(ssdFixtureFiles().length * 3);
+    expect(rows.filter((r) => r.suite === 'ssd')).toHaveLength(ssdFixtureFiles().length * 3);
+    for (const dir of hfCheckpointDirs()) expect(rows.some((r) => r.suite === 'model' && r.case === basename(dir) && r.variant === 'hf semantics')).toBe(true);
     expect(report.run.commit).toBeTruthy();
     expect(existsSync(join(out, 'verify.md'))).toBe(true);
   });
 
-  test.each(['ssd', 'verify'])('%s --help prints its usage and exits 0', (command) => {
+  test.each(['ssd', 'verify', 'model', 'generate', 'diverge'])('%s --help prints its usage and exits 0', (command) => {
     const run = runCli([command, '--help']);
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(new RegExp(`^ssdcheck ${command}`));
     expect(run.stdout).toMatch(/Exit code/);
+    expect(run.stdout).toMatch(/--json/);
   });
 
   test('--help lists every command', () => {
     const run = runCli(['--help']);
     expect(run.status).toBe(0);
-    expect(run.stdout).toMatch(/verify/);
-    expect(run.stdout).toMatch(/ssd /);
+    for (const command of ['verify', 'ssd', 'model', 'generate', 'diverge']) expect(run.stdout).toMatch(new RegExp(`\\n  ${command} `));
+  });
+});
+
+describe('ssdcheck model, generate, diverge', () => {
+  const [codestral, g1] = ['tiny-codestral', 'tiny-g1'].map((name) => hfCheckpointDirs().find((d) => basename(d) === name)!);
+
+  test.each([[codestral, 'hf', 0], [g1, 'hf', 0], [g1, 'reference', 0], [codestral, 'reference', 1]] as const)(
+    'model %s --semantics %s exits %i, JSON as documented',
+    (dir, semantics, status) => {
+      const run = runCli(['model', dir, '--oracle', join(dir, 'oracle.safetensors'), '--semantics', semantics, '--json']);
+      expect(run.status, run.stderr).toBe(status);
+      const out = JSON.parse(run.stdout);
+      expect(out).toMatchObject({ pass: status === 0, semantics, impl: 'reference' });
+      expect(out.logits.length).toBeGreaterThan(8);
+      for (const r of out.logits) expect(Object.keys(r).sort()).toEqual(['against', 'case', 'maxAbs', 'pass']);
+      expect(out.sequences.map((s: { name: string }) => s.name).sort()).toEqual(['generate_cached', 'generate_uncached', 'single0.generate', 'single1.generate', 'single2.generate']);
+    },
+  );
+
+  test('generate prints one line of ids per row, the same with and without the cache', () => {
+    const args = ['generate', g1, '--ids', '5,17,3', '--ids', '8,2', '--max-new-tokens', '5', '--eos-token-id', 'none'];
+    const cached = runCli(args);
+    const uncached = runCli([...args, '--no-cache']);
+    expect(cached.status, cached.stderr).toBe(0);
+    const lines = cached.stdout.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    for (const line of lines) expect(line).toMatch(/^\d+(,\d+){4}$/);
+    expect(uncached.stdout).toBe(cached.stdout);
+    const right = runCli([...args, '--padding-side', 'right']);
+    expect(right.stdout).toBe(cached.stdout);
+  });
+
+  test('generate continues the fixture rows as HF did', () => {
+    const oracle = SafetensorsFile.fromBytes(readFileSync(join(g1, 'oracle.safetensors')));
+    const prompt = Array.from(oracle.read('single2.input_ids').data);
+    const expected = Array.from(oracle.read('single2.generate').data).slice(prompt.length);
+    const run = runCli(['generate', g1, '--ids', prompt.join(','), '--max-new-tokens', String(expected.length), '--semantics', 'hf']);
+    expect(run.stdout.trim()).toBe(expected.join(','));
+  });
+
+  test('diverge measures the group-norm divergence on tiny-codestral and none on tiny-g1', () => {
+    const rowsOf = (dir: string, extra: string[] = []) => {
+      const run = runCli(['diverge', dir, '--json', ...extra]);
+      expect(run.status, run.stderr).toBe(0);
+      return JSON.parse(run.stdout).rows as { divergence: string; promptMaxAbs: number; generationMaxAbs: number }[];
+    };
+    const norm = (rows: ReturnType<typeof rowsOf>) => rows.find((r) => r.divergence === 'gated-norm')!;
+    expect(norm(rowsOf(codestral)).promptMaxAbs).toBeGreaterThan(1e-2);
+    expect(norm(rowsOf(g1)).promptMaxAbs).toBe(0);
+    const clamp = (rows: ReturnType<typeof rowsOf>) => rows.find((r) => r.divergence === 'decode-dt-clamp')!;
+    expect(clamp(rowsOf(g1)).generationMaxAbs).toBe(0);
+    expect(clamp(rowsOf(g1, ['--dt-limit', '0.05,0.2'])).generationMaxAbs).toBeGreaterThan(1e-3);
+  });
+
+  test.each([
+    [['model', '$G1', '--semantics', 'torch'], /^ssdcheck: --semantics: expected one of reference, hf, got "torch"/],
+    [['model', '/nonexistent'], /^ssdcheck: --oracle: expected an oracle safetensors file, got \/nonexistent\/oracle\.safetensors \(not found\)/],
+    [['generate', '$G1'], /^ssdcheck: --ids: expected at least one prompt/],
+    [['generate', '$G1', '--ids', '5,x'], /^ssdcheck: --ids: expected comma-separated token ids/],
+    [['generate', '$G1', '--ids', '5,999'], /^ssdcheck: inputIds: expected token ids in \[0, 96\), got 999/],
+    [['generate', '$G1', '--ids', '5', '--max-new-tokens', '-1'], /^ssdcheck: ssdcheck generate: expected options as in --help, got Option '--max-new-tokens' argument is ambiguous/],
+    [['generate', '$G1', '--ids', '5', '--max-new-tokens=0'], /^ssdcheck: --max-new-tokens: expected an integer >= 1, got "0"/],
+    [['diverge', '$G1', '--dt-limit', 'x'], /^ssdcheck: --dt-limit: expected "lo,hi"/],
+    [['generate', '/nonexistent', '--ids', '1'], /^ssdcheck: config: expected a readable config\.json, got \/nonexistent\/config\.json \(ENOENT\)/],
+  ])('bad input %j exits 2 with one line', (args, message) => {
+    const run = runCli(args.map((a) => (a === '$G1' ? g1 : a)));
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
   });
 });

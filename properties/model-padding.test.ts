@@ -5,7 +5,8 @@ import { randomModel } from '../reference/model/random-model.js';
 import { tensor } from '../reference/tensor/tensor.js';
 import { modelAndPrompts } from './arbitraries/random-model.js';
 import { expectClose } from './helpers/expect-close.js';
-import { batchRow, padRows, rowSlice } from './helpers/padding.js';
+import { padRows } from '../reference/model/padding.js';
+import { batchRow, rowSlice } from './helpers/padding.js';
 
 const TOL = 1e-9;
 

@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InputError } from '../../reference/errors.js';
 import { readSsdCase } from '../../reference/ssd/case-file.js';
@@ -6,19 +6,25 @@ import { SSD_FORMS } from '../../reference/ssd/index.js';
 import { stringOption, type Command } from '../args.js';
 import { GATE_TAG } from '../checks/tolerances.js';
 import { checkSsdCase, type SsdCaseResult } from '../checks/ssd-case.js';
-import { DEFAULT_REPORT_DIR, SSD_FIXTURES } from '../project-paths.js';
+import { DEFAULT_REPORT_DIR, HF_FIXTURES, SSD_FIXTURES } from '../project-paths.js';
+import { checkOracle, LOGITS_TOLERANCE, type OracleResult } from '../checks/model-oracle.js';
+import { loadForCli } from '../load-model.js';
+import type { Semantics } from '../../reference/model/semantics.js';
 import { runInfo } from '../run-info.js';
 import { formatError, formatTable } from '../table.js';
 import { DEFAULT_CHUNK_SIZE } from './ssd.js';
 
 interface VerifyRow {
-  readonly suite: string;
+  readonly suite: 'ssd' | 'model';
   readonly case: string;
   readonly impl: string;
-  readonly form: string;
-  /** the largest maxRel over the outputs checked against f64 */
-  readonly maxRel: number;
+  /** the SSD form, or the model's semantics */
+  readonly variant: string;
+  /** ssd: the largest maxRel against f64; model: the largest max abs logits against f64 */
+  readonly error: number;
+  readonly metric: 'maxRel' | 'maxAbs';
   readonly tolerance: number;
+  readonly detail: string;
   readonly pass: boolean;
 }
 
@@ -27,8 +33,43 @@ function ssdRows(result: SsdCaseResult): VerifyRow[] {
   return forms.map((form) => {
     const gated = result.results.filter((r) => r.form === form && r.against === GATE_TAG);
     const maxRel = gated.reduce((m, r) => (Number.isNaN(r.maxRel) ? NaN : Math.max(m, r.maxRel)), 0);
-    return { suite: 'ssd', case: result.case, impl: 'reference', form, maxRel, tolerance: gated[0]?.tolerance ?? NaN, pass: gated.length > 0 && gated.every((r) => r.pass) };
+    const outputs = gated.map((r) => r.output).join(', ');
+    return { suite: 'ssd', case: result.case, impl: 'reference', variant: form, error: maxRel, metric: 'maxRel', tolerance: gated[0]?.tolerance ?? NaN, detail: outputs, pass: gated.length > 0 && gated.every((r) => r.pass) };
   });
+}
+
+function modelRow(checkpoint: string, result: OracleResult): VerifyRow {
+  const gated = result.logits.filter((r) => r.against === GATE_TAG);
+  const error = gated.reduce((m, r) => (Number.isNaN(r.maxAbs) ? NaN : Math.max(m, r.maxAbs)), 0);
+  const matched = result.sequences.filter((s) => s.match).length;
+  return {
+    suite: 'model', case: checkpoint, impl: result.impl, variant: `${result.semantics} semantics`, error, metric: 'maxAbs',
+    tolerance: LOGITS_TOLERANCE, detail: `${gated.length} logits cases, ${matched}/${result.sequences.length} greedy sequences match`, pass: result.pass,
+  };
+}
+
+/**
+ * The model checks: hf semantics against HF's own outputs for every checkpoint, and the
+ * reference semantics where it must agree with HF (one group: the gated norm is the same).
+ */
+function modelRows(dir: string): { rows: VerifyRow[]; notes: string[]; details: OracleResult[] } {
+  const rows: VerifyRow[] = [];
+  const notes: string[] = [];
+  const details: OracleResult[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const checkpoint = join(dir, name);
+    const oracle = join(checkpoint, 'oracle.safetensors');
+    if (!existsSync(oracle)) continue;
+    const model = loadForCli(checkpoint);
+    const semantics: Semantics[] = model.config.n_groups === 1 ? ['hf', 'reference'] : ['hf'];
+    if (model.config.n_groups > 1) notes.push(`${name}: reference semantics not compared with HF (${model.config.n_groups} groups: HF's whole-width gated norm differs by design; see ssdcheck diverge)`);
+    for (const s of semantics) {
+      const result = checkOracle(model, oracle, s);
+      details.push(result);
+      rows.push(modelRow(name, result));
+    }
+  }
+  return { rows, notes, details };
 }
 
 function listCases(dir: string): string[] {
@@ -47,20 +88,27 @@ export const verifyCommand: Command = {
   summary: 'verify every available implementation on the bundled fixtures (npm start)',
   usage: `ssdcheck verify [options]
 
-Runs every available implementation on the bundled SSD cases (properties/fixtures/ssd/), prints
-a table (case, implementation, form, max relative error against the float64 golden outputs,
-pass/fail) and writes a report: verify.json (every comparison, with run details) and verify.md.
+Runs every available implementation on the bundled SSD cases (properties/fixtures/ssd/) and
+HF checkpoints (properties/fixtures/hf-mamba2/), prints a table and writes a report:
+verify.json (every comparison, with run details) and verify.md.
+  ssd rows:   each form against the float64 golden outputs (y, final state, decode step);
+              error = max|a-e|/max|e|, tolerance 1e-9.
+  model rows: the model against HF transformers 5.17's own logits and greedy sequences;
+              error = max abs logits, tolerance 1e-4, and every sequence must match.
 
-Implementations: reference (quadratic, recurrent and chunked forms).
+Implementations: reference (quadratic, recurrent and chunked SSD forms; the model in hf and
+reference semantics).
 
 Options:
-  --fixtures dir   folder of SSD cases (default: the bundled ones)
+  --fixtures dir      folder of SSD cases (default: the bundled ones)
+  --checkpoints dir   folder of HF checkpoint folders with oracle.safetensors (default: the bundled ones)
   --out dir        where the report goes (default: reports/out/)
   --json           print the report as JSON instead of the table
 
 Exit code: 0 when every row passes, 1 otherwise, 2 on bad input.`,
   options: {
     fixtures: { type: 'string' },
+    checkpoints: { type: 'string' },
     out: { type: 'string' },
     json: { type: 'boolean' },
   },
@@ -71,14 +119,15 @@ Exit code: 0 when every row passes, 1 otherwise, 2 on bad input.`,
       const c = readSsdCase(path);
       return checkSsdCase(c, { forms: SSD_FORMS, chunkSize: c.chunkSize ?? DEFAULT_CHUNK_SIZE, timeStepLimit: c.inputs.timeStepLimit ?? [0, Infinity] });
     });
-    const rows = ssd.flatMap(ssdRows);
+    const model = modelRows(resolve(stringOption(values, 'checkpoints') ?? HF_FIXTURES));
+    const rows = [...ssd.flatMap(ssdRows), ...model.rows];
     const pass = rows.every((r) => r.pass);
-    const report = { tool: 'ssdcheck verify', pass, run: runInfo(), rows, details: { ssd } };
+    const report = { tool: 'ssdcheck verify', pass, run: runInfo(), rows, notes: model.notes, details: { ssd, model: model.details } };
     const table = formatTable(
-      ['suite', 'case', 'impl', 'form', 'max rel error', 'tolerance', 'result'],
-      rows.map((r) => [r.suite, r.case, r.impl, r.form, formatError(r.maxRel), formatError(r.tolerance), r.pass ? 'pass' : 'FAIL']),
+      ['suite', 'case', 'impl', 'variant', 'error', 'metric', 'tolerance', 'detail', 'result'],
+      rows.map((r) => [r.suite, r.case, r.impl, r.variant, formatError(r.error), r.metric, formatError(r.tolerance), r.detail, r.pass ? 'pass' : 'FAIL']),
     );
-    const summary = `${rows.filter((r) => r.pass).length} of ${rows.length} rows pass: ${pass ? 'PASS' : 'FAIL'}`;
+    const summary = [...model.notes.map((n) => `note: ${n}`), `${rows.filter((r) => r.pass).length} of ${rows.length} rows pass: ${pass ? 'PASS' : 'FAIL'}`].join('\n');
     const outDir = resolve(stringOption(values, 'out') ?? DEFAULT_REPORT_DIR);
     mkdirSync(outDir, { recursive: true });
     writeFileSync(join(outDir, 'verify.json'), JSON.stringify(report, null, 2) + '\n');

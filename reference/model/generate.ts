@@ -44,9 +44,9 @@ export function generate(model: Mamba2Model, prompt: { inputIds: Tensor; attenti
     if (id !== null) requireInteger(name, id, 0, vocab - 1);
   }
   const [b, l] = prompt.inputIds.shape;
-  const forwardOptions: ForwardOptions = { semantics: options.semantics, form: options.form, chunkSize: options.chunkSize };
+  const forwardOptions: ForwardOptions = { semantics: options.semantics, behaviour: options.behaviour, form: options.form, chunkSize: options.chunkSize };
   const first = model.forward(prompt, forwardOptions); // validates the prompt
-  const ends = promptEnds(prompt.attentionMask?.data, b, l, options.semantics === 'hf');
+  const ends = promptEnds(prompt.attentionMask?.data, b, l, model.resolveOptions(forwardOptions).behaviour.padding === 'hf');
   const rows: number[][] = Array.from({ length: b }, (_, row) => Array.from(prompt.inputIds.data.subarray(row * l, (row + 1) * l)));
   const maskRows: number[][] = Array.from({ length: b }, (_, row) => (prompt.attentionMask ? Array.from(prompt.attentionMask.data.subarray(row * l, (row + 1) * l)) : new Array<number>(l).fill(1)));
   const stepLogits: Float64Array[] = [];

@@ -3,7 +3,7 @@ import { tensor, type Tensor } from '../tensor/tensor.js';
 import type { Mamba2Config, ModelDims } from './config.js';
 import { causalConv } from './conv.js';
 import { linear, rmsNorm, silu } from './ops.js';
-import type { ForwardOptions } from './semantics.js';
+import type { ResolvedOptions } from './semantics.js';
 import type { LayerWeights } from './weights.js';
 
 /** One layer's cache: what a continuation needs from the tokens already seen. */
@@ -25,7 +25,7 @@ export interface MixerCall {
   /** (b, l) 1 real, 0 padding */
   readonly mask?: Float64Array;
   readonly cache?: LayerCache;
-  readonly options: Required<ForwardOptions>;
+  readonly options: ResolvedOptions;
 }
 
 /** Zeroes the rows (positions) whose mask is 0; `width` values per position. */
@@ -47,9 +47,10 @@ function columns(values: Float64Array, rows: number, stride: number, from: numbe
 /** The Mamba-2 mixer (docs: semantics section 2) over l new tokens, continuing from `cache` if given. */
 export function mixerForward(call: MixerCall): { out: Float64Array; cache: LayerCache } {
   const { config, dims: m, weights: w, batch: b, length: l, mask, cache, options } = call;
-  const hf = options.semantics === 'hf';
+  const { behaviour } = options;
+  const identityPadding = behaviour.padding === 'identity';
   // HF multiplies by the mask only when the batch and the sequence both exceed 1.
-  const hfMask = hf && mask !== undefined && b > 1 && l > 1 ? mask : undefined;
+  const hfMask = !identityPadding && mask !== undefined && b > 1 && l > 1 ? mask : undefined;
   const hidden = hfMask ? maskRows(call.hidden, hfMask, m.d) : call.hidden;
   const rows = b * l;
   const projected = linear(hidden, rows, w.inProj, w.inProjBias); // (b, l, I + C + h)
@@ -57,11 +58,11 @@ export function mixerForward(call: MixerCall): { out: Float64Array; cache: Layer
   const xBC = columns(projected, rows, m.projection, m.inner, m.convChannels); // (b, l, C)
   const dtRaw = columns(projected, rows, m.projection, m.inner + m.convChannels, m.heads); // (b, l, h)
 
-  const conv = causalConv(xBC, b, l, m.convChannels, w.convWeight, w.convBias, cache?.convTail.data, hf ? undefined : mask);
+  const conv = causalConv(xBC, b, l, m.convChannels, w.convWeight, w.convBias, cache?.convTail.data, identityPadding ? mask : undefined);
   const activated = hfMask ? maskRows(conv.out, hfMask, m.convChannels) : conv.out; // (b, l, C)
   const gn = m.groups * m.stateSize;
   // HF's single-token decode branch (a cache and one token) skips the dt clamp.
-  const hfDecodeStep = hf && cache !== undefined && l === 1;
+  const unclampedStep = !behaviour.decodeStepClamp && cache !== undefined && l === 1;
   const inputs: SsdInputs = {
     x: tensor([b, l, m.heads, m.headDim], columns(activated, rows, m.convChannels, 0, m.inner)), // (b, l, h, p)
     B: tensor([b, l, m.groups, m.stateSize], columns(activated, rows, m.convChannels, m.inner, gn)), // (b, l, g, n)
@@ -70,16 +71,16 @@ export function mixerForward(call: MixerCall): { out: Float64Array; cache: Layer
     dtBias: w.dtBias,
     ALog: w.ALog,
     D: w.D,
-    timeStepLimit: hfDecodeStep ? [0, Infinity] : config.time_step_limit,
+    timeStepLimit: unclampedStep ? [0, Infinity] : config.time_step_limit,
     initialState: cache?.state,
-    mask: hf || mask === undefined ? undefined : tensor([b, l], mask),
+    mask: identityPadding && mask !== undefined ? tensor([b, l], mask) : undefined,
   };
   const ssd = options.form === 'quadratic' ? ssdQuadratic(inputs) : options.form === 'recurrent' ? ssdRecurrent(inputs) : ssdChunked(inputs, options.chunkSize);
 
   const gated = new Float64Array(rows * m.inner); // (b, l, I): y * silu(z), the gate applied first
   for (let i = 0; i < gated.length; i++) gated[i] = ssd.y.data[i] * silu(z[i]);
   // mamba_ssm normalises each of the g groups separately; HF 5.17 the whole width (#40861).
-  const normed = rmsNorm(gated, hf ? m.inner : m.inner / m.groups, w.gateNorm, config.layer_norm_epsilon);
+  const normed = rmsNorm(gated, behaviour.gatedNorm === 'whole' ? m.inner : m.inner / m.groups, w.gateNorm, config.layer_norm_epsilon);
   const out = linear(normed, rows, w.outProj, w.outProjBias); // (b, l, d)
   return { out, cache: { convTail: tensor([b, m.kernel - 1, m.convChannels], conv.tail), state: ssd.finalState } };
 }

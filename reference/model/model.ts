@@ -5,7 +5,7 @@ import { expectShape } from '../ssd/inputs.js';
 import { modelDims, type Mamba2Config, type ModelDims } from './config.js';
 import { mixerForward, type LayerCache } from './mixer.js';
 import { linear, rmsNorm } from './ops.js';
-import { SEMANTICS, type ForwardOptions } from './semantics.js';
+import { BEHAVIOUR, SEMANTICS, type ForwardOptions, type ResolvedOptions } from './semantics.js';
 import type { ModelWeights } from './weights.js';
 
 export type ModelCache = readonly LayerCache[];
@@ -37,14 +37,14 @@ export class Mamba2Model {
     this.dims = modelDims(config);
   }
 
-  private resolveOptions(options: ForwardOptions): Required<ForwardOptions> {
+  resolveOptions(options: ForwardOptions): ResolvedOptions {
     const semantics = options.semantics ?? 'reference';
     const form = options.form ?? 'chunked';
     const chunkSize = options.chunkSize ?? this.config.chunk_size;
     if (!SEMANTICS.includes(semantics)) throw new InputError('semantics', `one of ${SEMANTICS.join(', ')}`, JSON.stringify(semantics));
     if (!SSD_FORMS.includes(form)) throw new InputError('form', `one of ${SSD_FORMS.join(', ')}`, JSON.stringify(form));
     requireInteger('chunkSize', chunkSize, 1);
-    return { semantics, form, chunkSize };
+    return { behaviour: options.behaviour ?? BEHAVIOUR[semantics], form, chunkSize };
   }
 
   private validate(inputs: ForwardInputs): { b: number; l: number; ids: Float64Array; mask?: Float64Array } {
