@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test as plainTest } from 'vitest';
-import { InputError } from '../reference/errors.js';
+import { expectInputError } from './helpers/expect-input-error.js';
 import type { WritableDtype } from '../reference/io/safetensors-write.js';
 import { loadCheckpoint } from '../reference/model/checkpoint.js';
 import { configJson, writeCheckpoint } from '../reference/model/checkpoint-write.js';
@@ -20,16 +20,6 @@ const freshDir = () => join(root, String(counter++));
 
 const PRECISION: Record<'F32' | 'F16' | 'BF16', Precision> = { F32: 'fp32', F16: 'fp16', BF16: 'bf16' };
 
-function expectInputError(run: () => unknown, pattern: RegExp): void {
-  let caught: unknown;
-  try {
-    run();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(InputError);
-  expect((caught as Error).message).toMatch(pattern);
-}
 
 describe('checkpoint loading', () => {
   test.prop([randomModelSpec(), fc.constantFrom<'F32' | 'F16' | 'BF16'>('F32', 'F16', 'BF16'), fc.integer({ min: 1, max: 3 })], { numRuns: 30 })(

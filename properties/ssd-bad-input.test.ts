@@ -1,6 +1,7 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import { InputError } from '../reference/errors.js';
+import { expectInputError } from './helpers/expect-input-error.js';
 import { ssdChunked, ssdQuadratic, ssdRecurrent, ssdStep, type SsdInputs, type SsdStepInputs } from '../reference/ssd/index.js';
 import { tensor, type Tensor } from '../reference/tensor/tensor.js';
 import { buildSsdInputs, ssdCaseSpec } from './arbitraries/ssd-inputs.js';
@@ -8,19 +9,6 @@ import { buildSsdInputs, ssdCaseSpec } from './arbitraries/ssd-inputs.js';
 type Run = (inputs: SsdInputs) => unknown;
 const FORMS: [string, Run][] = [['quadratic', ssdQuadratic], ['recurrent', ssdRecurrent], ['chunked', (i) => ssdChunked(i, 4)]];
 
-/** The error is an InputError that names the argument and says what was expected and got. */
-function expectInputError(run: () => unknown, argument: string): void {
-  let caught: unknown;
-  try {
-    run();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught, `expected an InputError naming ${argument}`).toBeInstanceOf(InputError);
-  const error = caught as InputError;
-  expect(error.argument).toBe(argument);
-  expect(error.message).toMatch(new RegExp(`^${argument}: expected .+, got .+`));
-}
 
 const TENSOR_ARGS = ['x', 'dt', 'dtBias', 'ALog', 'B', 'C', 'D', 'initialState'] as const;
 
