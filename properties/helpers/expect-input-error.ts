@@ -21,3 +21,16 @@ export function expectInputError(run: () => unknown, expected: string | RegExp):
     expect(error.message).toMatch(expected);
   }
 }
+
+/** The same for an async call. */
+export async function expectInputErrorAsync(run: () => Promise<unknown>, expected: string | RegExp): Promise<void> {
+  let caught: unknown;
+  try {
+    await run();
+  } catch (error) {
+    caught = error;
+  }
+  expectInputError(() => {
+    if (caught !== undefined) throw caught;
+  }, expected);
+}
