@@ -14,12 +14,12 @@ const TOL = 1e-9;
 describe('model: cache and generation (reference semantics)', () => {
   test.prop([modelAndPrompts(), fc.integer({ min: 1, max: 6 }), fc.constantFrom('left', 'right', 'none')])(
     'cached greedy generation = uncached: same tokens, logits within 1e-9 (limits binding or not)',
-    ({ spec, rows }, maxNewTokens, padding) => {
+    async ({ spec, rows }, maxNewTokens, padding) => {
       const model = randomModel(spec);
       const ragged = rows.map((r, i) => r.slice(0, Math.max(1, r.length - i)));
       const prompt = padding === 'none' ? { inputIds: tensor([rows.length, rows[0].length], rows.flat()) } : padRows(ragged, padding, 0);
-      const cached = generate(model, prompt, { maxNewTokens, useCache: true });
-      const uncached = generate(model, prompt, { maxNewTokens, useCache: false });
+      const cached = await generate(model, prompt, { maxNewTokens, useCache: true });
+      const uncached = await generate(model, prompt, { maxNewTokens, useCache: false });
       expect(Array.from(cached.sequences.data)).toEqual(Array.from(uncached.sequences.data));
       expectClose(cached.logits, uncached.logits, TOL, 'step logits');
     },

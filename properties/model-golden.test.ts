@@ -15,8 +15,8 @@ describe.each(hfCheckpointDirs())('HF checkpoint %s', (dir) => {
     expect(unexpected).toEqual([]);
   });
 
-  test('hf semantics: every f64 logits tensor within 1e-4, every greedy sequence exact', () => {
-    const result = checkOracle(model, oracle, 'hf');
+  test('hf semantics: every f64 logits tensor within 1e-4, every greedy sequence exact', async () => {
+    const result = await checkOracle(model, oracle, 'hf');
     const f64 = result.logits.filter((r) => r.against === 'f64');
     expect(new Set(f64.map((r) => r.case))).toEqual(new Set(['full', 'left', 'right', 'single0', 'single1', 'single2', 'generate_cached', 'generate_uncached']));
     for (const r of f64) expect(r.maxAbs, `${r.case}`).toBeLessThanOrEqual(LOGITS_TOLERANCE);
@@ -25,8 +25,8 @@ describe.each(hfCheckpointDirs())('HF checkpoint %s', (dir) => {
     console.log(`${name}, hf semantics: HF's own precisions against the float64 reference (max abs logits)\n${formatTable(['case', 'against', 'max abs'], result.logits.map((r) => [r.case, r.against, r.maxAbs.toExponential(2)]))}`);
   });
 
-  test('reference semantics: matches HF for one group, differs by > 1e-2 with 8 groups (group-wise norm)', () => {
-    const result = checkOracle(model, oracle, 'reference');
+  test('reference semantics: matches HF for one group, differs by > 1e-2 with 8 groups (group-wise norm)', async () => {
+    const result = await checkOracle(model, oracle, 'reference');
     const worst = Math.max(...result.logits.filter((r) => r.against === 'f64').map((r) => r.maxAbs));
     console.log(`${name}, reference semantics: max abs logits difference from HF = ${worst.toExponential(3)} (groups ${model.config.n_groups})`);
     if (model.config.n_groups === 1) {

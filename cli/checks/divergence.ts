@@ -55,23 +55,24 @@ function firstChange(a: Tensor, b: Tensor, promptWidth: number): number | null {
 }
 
 /** Runs the inputs with each divergence switched to HF's behaviour alone, and all together. */
-export function measureDivergences(model: Mamba2Model, inputs: DivergenceInputs): DivergenceRow[] {
+export async function measureDivergences(model: Mamba2Model, inputs: DivergenceInputs): Promise<DivergenceRow[]> {
   const vocab = model.config.vocab_size;
   const batches = { left: padRows(inputs.rows, 'left', 0), right: padRows(inputs.rows, 'right', 0) };
-  const run = (behaviour: Behaviour) => {
+  const run = async (behaviour: Behaviour) => {
     const out = {} as Record<'left' | 'right', { logits: Tensor; sequences: Tensor; stepLogits: Tensor }>;
     for (const side of ['left', 'right'] as const) {
       const { logits } = model.forward(batches[side], { behaviour });
-      const g = generate(model, batches[side], { behaviour, maxNewTokens: inputs.maxNewTokens });
+      const g = await generate(model, batches[side], { behaviour, maxNewTokens: inputs.maxNewTokens });
       out[side] = { logits, sequences: g.sequences, stepLogits: g.logits };
     }
     return out;
   };
-  const reference = run(BEHAVIOUR.reference);
+  const reference = await run(BEHAVIOUR.reference);
   const variants = [...DIVERGENCES.map((d) => ({ name: d.name, description: d.description, behaviour: d.toHf(BEHAVIOUR.reference) })),
     { name: 'all (hf semantics)', description: 'every divergence at once: transformers 5.17 behaviour', behaviour: BEHAVIOUR.hf }];
-  return variants.map(({ name, description, behaviour }) => {
-    const variant = run(behaviour);
+  const rows: DivergenceRow[] = [];
+  for (const { name, description, behaviour } of variants) {
+    const variant = await run(behaviour);
     let promptMaxAbs = 0;
     let generationMaxAbs = 0;
     const firstTokenChange = { left: null as number | null, right: null as number | null };
@@ -92,6 +93,7 @@ export function measureDivergences(model: Mamba2Model, inputs: DivergenceInputs)
         }
       }
     }
-    return { divergence: name, description, promptMaxAbs, generationMaxAbs, firstTokenChange };
-  });
+    rows.push({ divergence: name, description, promptMaxAbs, generationMaxAbs, firstTokenChange });
+  }
+  return rows;
 }

@@ -1,7 +1,7 @@
 import { InputError } from '../../reference/errors.js';
-import { withSafetensors, type SafetensorsFile } from '../../reference/io/safetensors.js';
-import { generate } from '../../reference/model/generate.js';
-import type { Mamba2Model } from '../../reference/model/model.js';
+import { SafetensorsFile } from '../../reference/io/safetensors.js';
+import { generate, type CausalLM } from '../../reference/model/generate.js';
+
 import type { Semantics } from '../../reference/model/semantics.js';
 import type { Tensor } from '../../reference/tensor/tensor.js';
 import { GATE_TAG } from './tolerances.js';
@@ -68,8 +68,9 @@ function tagsFor(file: SafetensorsFile, suffix: string): string[] {
 }
 
 /** Runs every case an oracle file holds (keys as in the fixtures README) and compares. */
-export function checkOracle(model: Mamba2Model, oraclePath: string, semantics: Semantics): OracleResult {
-  return withSafetensors(oraclePath, (file) => {
+export async function checkOracle(model: CausalLM, oraclePath: string, semantics: Semantics, impl = 'reference'): Promise<OracleResult> {
+  const file = SafetensorsFile.open(oraclePath);
+  try {
     const logits: OracleLogitsRow[] = [];
     const sequences: OracleSequenceRow[] = [];
     const row = (caseName: string, tag: string, maxAbs: number) => logits.push({ case: caseName, against: tag, maxAbs, pass: tag !== GATE_TAG || maxAbs <= LOGITS_TOLERANCE });
@@ -78,12 +79,12 @@ export function checkOracle(model: Mamba2Model, oraclePath: string, semantics: S
     for (const caseName of cases) {
       const inputIds = file.read(`${caseName}.input_ids`);
       const attentionMask = file.has(`${caseName}.attention_mask`) ? file.read(`${caseName}.attention_mask`) : undefined;
-      const out = model.forward({ inputIds, attentionMask }, { semantics });
+      const out = await model.forward({ inputIds, attentionMask }, { semantics });
       const compared = semantics === 'reference' ? attentionMask : undefined;
       for (const tag of tagsFor(file, `.${caseName}.logits`)) row(caseName, tag, maxAbsLogits(out.logits, file.read(`${tag}.${caseName}.logits`), compared, caseName));
       if (file.has(`${caseName}.generate`)) {
         const expected = file.read(`${caseName}.generate`);
-        const run = generate(model, { inputIds, attentionMask }, generationOptions(model, semantics, expected.shape[1] - inputIds.shape[1], true));
+        const run = await generate(model, { inputIds, attentionMask }, generationOptions(model, semantics, expected.shape[1] - inputIds.shape[1], true));
         sequences.push(compareSequences(`${caseName}.generate`, run.sequences, expected));
       }
     }
@@ -92,7 +93,7 @@ export function checkOracle(model: Mamba2Model, oraclePath: string, semantics: S
       if (!file.has(`${name}.sequences`) || !file.has('left.input_ids')) continue;
       const prompt = { inputIds: file.read('left.input_ids'), attentionMask: file.has('left.attention_mask') ? file.read('left.attention_mask') : undefined };
       const expected = file.read(`${name}.sequences`);
-      const run = generate(model, prompt, generationOptions(model, semantics, expected.shape[1] - prompt.inputIds.shape[1], useCache));
+      const run = await generate(model, prompt, generationOptions(model, semantics, expected.shape[1] - prompt.inputIds.shape[1], useCache));
       sequences.push(compareSequences(name, run.sequences, expected));
       for (const tag of tagsFor(file, `.${name}.logits`)) {
         const reference = file.read(`${tag}.${name}.logits`);
@@ -101,11 +102,13 @@ export function checkOracle(model: Mamba2Model, oraclePath: string, semantics: S
     }
     const gated = logits.filter((r) => r.against === GATE_TAG);
     const pass = gated.length > 0 && gated.every((r) => r.pass) && sequences.every((s) => s.match);
-    return { pass, semantics, impl: 'reference', logits, sequences };
-  });
+    return { pass, semantics, impl, logits, sequences };
+  } finally {
+    file.close();
+  }
 }
 
 /** HF's generate takes eos and pad from the model's config. */
-function generationOptions(model: Mamba2Model, semantics: Semantics, maxNewTokens: number, useCache: boolean) {
+function generationOptions(model: CausalLM, semantics: Semantics, maxNewTokens: number, useCache: boolean) {
   return { semantics, maxNewTokens, useCache, eosTokenId: model.config.eos_token_id, padTokenId: model.config.pad_token_id };
 }

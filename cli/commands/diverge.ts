@@ -32,7 +32,7 @@ Exit code: 0, or 2 on bad input.`,
     'max-new-tokens': { type: 'string', default: '12' },
     json: { type: 'boolean' },
   },
-  run(positionals, values) {
+  async run(positionals, values) {
     if (positionals.length !== 1) throw new InputError('checkpoint', 'one checkpoint folder (ssdcheck diverge <checkpoint-dir>)', `${positionals.length} arguments`);
     const loaded = loadForCli(positionals[0]);
     const limitText = stringOption(values, 'dt-limit');
@@ -40,7 +40,7 @@ Exit code: 0, or 2 on bad input.`,
     const seedText = stringOption(values, 'seed') ?? '0';
     if (!/^\d+$/.test(seedText)) throw new InputError('--seed', 'an integer >= 0', JSON.stringify(seedText));
     const maxNewTokens = positiveInteger('--max-new-tokens', stringOption(values, 'max-new-tokens') ?? '12');
-    const rows = measureDivergences(model, { rows: seededPrompts(model.config.vocab_size, Number(seedText)), maxNewTokens });
+    const rows = await measureDivergences(model, { rows: seededPrompts(model.config.vocab_size, Number(seedText)), maxNewTokens });
     const limit = model.config.time_step_limit.map((v) => (v === Infinity ? 'inf' : String(v))).join(',');
     if (values.json) {
       console.log(JSON.stringify({ checkpoint: positionals[0], timeStepLimit: limit, rows }));

@@ -48,7 +48,7 @@ Exit code: 0, or 2 on bad input.`,
     'pad-token-id': { type: 'string' },
     json: { type: 'boolean' },
   },
-  run(positionals, values) {
+  async run(positionals, values) {
     if (positionals.length !== 1) throw new InputError('checkpoint', 'one checkpoint folder (ssdcheck generate <checkpoint-dir>)', `${positionals.length} arguments`);
     const idTexts = (values.ids as string[] | undefined) ?? [];
     if (idTexts.length === 0) throw new InputError('--ids', 'at least one prompt (--ids 5,17,3)', 'none');
@@ -62,7 +62,7 @@ Exit code: 0, or 2 on bad input.`,
     const width = Math.max(...prompts.map((p) => p.length));
     const { inputIds, attentionMask } = padRows(prompts, side, padTokenId ?? 0);
     const padded = prompts.some((p) => p.length < width);
-    const out = generate(model, { inputIds, attentionMask: padded ? attentionMask : undefined }, {
+    const out = await generate(model, { inputIds, attentionMask: padded ? attentionMask : undefined }, {
       maxNewTokens, useCache: !values['no-cache'], semantics, eosTokenId, padTokenId,
     });
     const total = out.sequences.shape[1];

@@ -39,13 +39,13 @@ Exit code: 0 when every f64 case is within ${LOGITS_TOLERANCE} and every sequenc
     semantics: { type: 'string', default: 'reference' },
     json: { type: 'boolean' },
   },
-  run(positionals, values) {
+  async run(positionals, values) {
     if (positionals.length !== 1) throw new InputError('checkpoint', 'one checkpoint folder (ssdcheck model <checkpoint-dir>)', `${positionals.length} arguments`);
     const semantics = choice('--semantics', stringOption(values, 'semantics') ?? 'reference', SEMANTICS);
     const oracle = stringOption(values, 'oracle') ?? join(positionals[0], 'oracle.safetensors');
     if (!existsSync(oracle)) throw new InputError('--oracle', 'an oracle safetensors file', `${oracle} (not found)`);
     const model = loadForCli(positionals[0]);
-    const result = checkOracle(model, oracle, semantics);
+    const result = await checkOracle(model, oracle, semantics);
     if (values.json) console.log(JSON.stringify(result));
     else printOracleResult(positionals[0], result);
     return result.pass ? 0 : 1;

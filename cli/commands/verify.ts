@@ -52,7 +52,7 @@ function modelRow(checkpoint: string, result: OracleResult): VerifyRow {
  * The model checks: hf semantics against HF's own outputs for every checkpoint, and the
  * reference semantics where it must agree with HF (one group: the gated norm is the same).
  */
-function modelRows(dir: string): { rows: VerifyRow[]; notes: string[]; details: OracleResult[] } {
+async function modelRows(dir: string): Promise<{ rows: VerifyRow[]; notes: string[]; details: OracleResult[] }> {
   const rows: VerifyRow[] = [];
   const notes: string[] = [];
   const details: OracleResult[] = [];
@@ -64,7 +64,7 @@ function modelRows(dir: string): { rows: VerifyRow[]; notes: string[]; details: 
     const semantics: Semantics[] = model.config.n_groups === 1 ? ['hf', 'reference'] : ['hf'];
     if (model.config.n_groups > 1) notes.push(`${name}: reference semantics not compared with HF (${model.config.n_groups} groups: HF's whole-width gated norm differs by design; see ssdcheck diverge)`);
     for (const s of semantics) {
-      const result = checkOracle(model, oracle, s);
+      const result = await checkOracle(model, oracle, s);
       details.push(result);
       rows.push(modelRow(name, result));
     }
@@ -112,14 +112,14 @@ Exit code: 0 when every row passes, 1 otherwise, 2 on bad input.`,
     out: { type: 'string' },
     json: { type: 'boolean' },
   },
-  run(positionals, values) {
+  async run(positionals, values) {
     if (positionals.length > 0) throw new InputError('ssdcheck verify', 'no positional arguments', positionals.join(' '));
     const cases = listCases(resolve(stringOption(values, 'fixtures') ?? SSD_FIXTURES));
     const ssd = cases.map((path) => {
       const c = readSsdCase(path);
       return checkSsdCase(c, { forms: SSD_FORMS, chunkSize: c.chunkSize ?? DEFAULT_CHUNK_SIZE, timeStepLimit: c.inputs.timeStepLimit ?? [0, Infinity] });
     });
-    const model = modelRows(resolve(stringOption(values, 'checkpoints') ?? HF_FIXTURES));
+    const model = await modelRows(resolve(stringOption(values, 'checkpoints') ?? HF_FIXTURES));
     const rows = [...ssd.flatMap(ssdRows), ...model.rows];
     const pass = rows.every((r) => r.pass);
     const report = { tool: 'ssdcheck verify', pass, run: runInfo(), rows, notes: model.notes, details: { ssd, model: model.details } };

@@ -122,6 +122,11 @@ export class GraphBuilder {
     return dtype === 'int64' ? this.constant('int64', [], BigInt64Array.of(BigInt(value)), 'scalar') : this.constant('float32', [], Float32Array.of(value), 'scalar');
   }
 
+  /** A float32 tensor of a runtime shape (an int64 Value) filled with `value`. */
+  filled(shape: Value, value: number, label = 'filled'): Value {
+    return this.op('ConstantOfShape', [shape], { value: { tensor: tensorProto('value', 'float32', [1], Float32Array.of(value)) } }, label);
+  }
+
   /** Adds a node with one output; `label` names it (default: the op type). */
   op(opType: string, inputs: readonly Value[], attributes: Record<string, AttributeValue> = {}, label?: string): Value {
     return this.opMulti(opType, inputs, 1, attributes, label)[0];

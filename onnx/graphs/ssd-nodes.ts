@@ -1,4 +1,4 @@
-import { tensorProto, type GraphBuilder, type Value } from '../graph/builder.js';
+import type { GraphBuilder, Value } from '../graph/builder.js';
 
 /** Sizes fixed when a graph is built; batch and sequence length stay symbolic. */
 export interface SsdGraphDims {
@@ -34,13 +34,8 @@ export function discretiseDt(g: GraphBuilder, raw: Value, bias: Value, lo: Value
 /** (..., l) -> (..., l, l) lower-triangular (diagonal included) 0/1 mask of a dynamic size. */
 function lowerMask(g: GraphBuilder, size: Value, diagonal: number): Value {
   const square = g.op('Concat', [size, size], { axis: 0 });
-  const ones = g.op('ConstantOfShape', [square], { value: { tensor: onesTensor() } });
+  const ones = g.filled(square, 1, 'ones');
   return g.op('Trilu', [ones, g.scalar(diagonal, 'int64')], { upper: 0 });
-}
-
-/** The fill value of ConstantOfShape: a one-element float tensor holding 1. */
-function onesTensor() {
-  return tensorProto('one', 'float32', [1], Float32Array.of(1));
 }
 
 /** exp(min(a_i - a_j, 0)) masked to j <= i: (..., q) -> (..., q, q). The clamp keeps exp <= 1. */

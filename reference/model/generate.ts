@@ -1,8 +1,9 @@
 import { InputError, requireInteger } from '../errors.js';
 import { tensor, type Tensor } from '../tensor/tensor.js';
-import type { Mamba2Model, ModelCache } from './model.js';
+import type { ForwardInputs, ForwardOutputs, ModelCache } from './model.js';
+import type { Mamba2Config } from './config.js';
 import { argmax } from './ops.js';
-import type { ForwardOptions } from './semantics.js';
+import type { ForwardOptions, ResolvedOptions } from './semantics.js';
 
 export interface GenerateOptions extends ForwardOptions {
   readonly maxNewTokens: number;
@@ -34,8 +35,18 @@ function promptEnds(mask: Float64Array | undefined, b: number, l: number, hf: bo
   });
 }
 
+/**
+ * What generation needs of a model: the float64 reference (Mamba2Model) and the ONNX graphs
+ * (onnx/model.ts) both provide it. Continuations from a cache come one token at a time.
+ */
+export interface CausalLM {
+  readonly config: Mamba2Config;
+  forward(inputs: ForwardInputs, options: ForwardOptions): ForwardOutputs | Promise<ForwardOutputs>;
+  resolveOptions(options: ForwardOptions): ResolvedOptions;
+}
+
 /** Greedy decoding, batched, with or without the cache. */
-export function generate(model: Mamba2Model, prompt: { inputIds: Tensor; attentionMask?: Tensor }, options: GenerateOptions): GenerateOutputs {
+export async function generate(model: CausalLM, prompt: { inputIds: Tensor; attentionMask?: Tensor }, options: GenerateOptions): Promise<GenerateOutputs> {
   requireInteger('maxNewTokens', options.maxNewTokens, 0);
   const vocab = model.config.vocab_size;
   const eos = options.eosTokenId ?? null;
@@ -45,7 +56,7 @@ export function generate(model: Mamba2Model, prompt: { inputIds: Tensor; attenti
   }
   const [b, l] = prompt.inputIds.shape;
   const forwardOptions: ForwardOptions = { semantics: options.semantics, behaviour: options.behaviour, form: options.form, chunkSize: options.chunkSize };
-  const first = model.forward(prompt, forwardOptions); // validates the prompt
+  const first = await model.forward(prompt, forwardOptions); // validates the prompt
   const ends = promptEnds(prompt.attentionMask?.data, b, l, model.resolveOptions(forwardOptions).behaviour.padding === 'hf');
   const rows: number[][] = Array.from({ length: b }, (_, row) => Array.from(prompt.inputIds.data.subarray(row * l, (row + 1) * l)));
   const maskRows: number[][] = Array.from({ length: b }, (_, row) => (prompt.attentionMask ? Array.from(prompt.attentionMask.data.subarray(row * l, (row + 1) * l)) : new Array<number>(l).fill(1)));
@@ -65,11 +76,11 @@ export function generate(model: Mamba2Model, prompt: { inputIds: Tensor; attenti
     if (step + 1 === options.maxNewTokens || finished.every(Boolean)) break;
     if (options.useCache === false) {
       const length = rows[0].length;
-      const out = model.forward({ inputIds: tensor([b, length], rows.flat()), attentionMask: prompt.attentionMask ? tensor([b, length], maskRows.flat()) : undefined }, forwardOptions);
+      const out = await model.forward({ inputIds: tensor([b, length], rows.flat()), attentionMask: prompt.attentionMask ? tensor([b, length], maskRows.flat()) : undefined }, forwardOptions);
       next = Float64Array.from({ length: b * vocab }, (_, i) => out.logits.data[(Math.floor(i / vocab) * length + length - 1) * vocab + (i % vocab)]);
     } else {
       // HF drops the attention mask after the prefill: every new token is real.
-      const out = model.forward({ inputIds: tensor([b, 1], tokens), cache }, forwardOptions);
+      const out = await model.forward({ inputIds: tensor([b, 1], tokens), cache }, forwardOptions);
       next = out.logits.data;
       cache = out.cache;
     }
