@@ -55,7 +55,7 @@ export async function generate(model: CausalLM, prompt: { inputIds: Tensor; atte
     if (id !== null) requireInteger(name, id, 0, vocab - 1);
   }
   const [b, l] = prompt.inputIds.shape;
-  const forwardOptions: ForwardOptions = { semantics: options.semantics, behaviour: options.behaviour, form: options.form, chunkSize: options.chunkSize };
+  const forwardOptions: ForwardOptions = { semantics: options.semantics, behaviour: options.behaviour, form: options.form, chunkSize: options.chunkSize, activationPrecision: options.activationPrecision };
   const first = await model.forward(prompt, forwardOptions); // validates the prompt
   const ends = promptEnds(prompt.attentionMask?.data, b, l, model.resolveOptions(forwardOptions).behaviour.padding === 'hf');
   const rows: number[][] = Array.from({ length: b }, (_, row) => Array.from(prompt.inputIds.data.subarray(row * l, (row + 1) * l)));

@@ -53,13 +53,13 @@ export function mixerForward(call: MixerCall): { out: Float64Array; cache: Layer
   const hfMask = !identityPadding && mask !== undefined && b > 1 && l > 1 ? mask : undefined;
   const hidden = hfMask ? maskRows(call.hidden, hfMask, m.d) : call.hidden;
   const rows = b * l;
-  const projected = linear(hidden, rows, w.inProj, w.inProjBias); // (b, l, I + C + h)
+  const projected = options.store(linear(hidden, rows, w.inProj, w.inProjBias)); // (b, l, I + C + h)
   const z = columns(projected, rows, m.projection, 0, m.inner); // (b, l, I)
   const xBC = columns(projected, rows, m.projection, m.inner, m.convChannels); // (b, l, C)
   const dtRaw = columns(projected, rows, m.projection, m.inner + m.convChannels, m.heads); // (b, l, h)
 
   const conv = causalConv(xBC, b, l, m.convChannels, w.convWeight, w.convBias, cache?.convTail.data, identityPadding ? mask : undefined);
-  const activated = hfMask ? maskRows(conv.out, hfMask, m.convChannels) : conv.out; // (b, l, C)
+  const activated = options.store(hfMask ? maskRows(conv.out, hfMask, m.convChannels) : conv.out); // (b, l, C)
   const gn = m.groups * m.stateSize;
   // HF's single-token decode branch (a cache and one token) skips the dt clamp.
   const unclampedStep = !behaviour.decodeStepClamp && cache !== undefined && l === 1;
@@ -77,10 +77,11 @@ export function mixerForward(call: MixerCall): { out: Float64Array; cache: Layer
   };
   const ssd = options.form === 'quadratic' ? ssdQuadratic(inputs) : options.form === 'recurrent' ? ssdRecurrent(inputs) : ssdChunked(inputs, options.chunkSize);
 
+  const y = options.store(ssd.y.data);
   const gated = new Float64Array(rows * m.inner); // (b, l, I): y * silu(z), the gate applied first
-  for (let i = 0; i < gated.length; i++) gated[i] = ssd.y.data[i] * silu(z[i]);
+  for (let i = 0; i < gated.length; i++) gated[i] = y[i] * silu(z[i]);
   // mamba_ssm normalises each of the g groups separately; HF 5.17 the whole width (#40861).
   const normed = rmsNorm(gated, behaviour.gatedNorm === 'whole' ? m.inner : m.inner / m.groups, w.gateNorm, config.layer_norm_epsilon);
-  const out = linear(normed, rows, w.outProj, w.outProjBias); // (b, l, d)
+  const out = options.store(linear(options.store(normed), rows, w.outProj, w.outProjBias)); // (b, l, d)
   return { out, cache: { convTail: tensor([b, m.kernel - 1, m.convChannels], conv.tail), state: ssd.finalState } };
 }

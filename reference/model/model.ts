@@ -1,5 +1,6 @@
 import { InputError, formatShape, requireInteger } from '../errors.js';
 import { SSD_FORMS } from '../ssd/index.js';
+import { roundTo } from '../tensor/precision.js';
 import { tensor, type Tensor } from '../tensor/tensor.js';
 import { expectShape } from '../ssd/inputs.js';
 import { modelDims, type Mamba2Config, type ModelDims } from './config.js';
@@ -44,7 +45,9 @@ export class Mamba2Model {
     if (!SEMANTICS.includes(semantics)) throw new InputError('semantics', `one of ${SEMANTICS.join(', ')}`, JSON.stringify(semantics));
     if (!SSD_FORMS.includes(form)) throw new InputError('form', `one of ${SSD_FORMS.join(', ')}`, JSON.stringify(form));
     requireInteger('chunkSize', chunkSize, 1);
-    return { behaviour: options.behaviour ?? BEHAVIOUR[semantics], form, chunkSize };
+    const precision = options.activationPrecision ?? 'fp64';
+    const store = precision === 'fp64' ? (v: Float64Array) => v : (v: Float64Array) => v.map((x) => roundTo(precision, x));
+    return { behaviour: options.behaviour ?? BEHAVIOUR[semantics], form, chunkSize, store };
   }
 
   private validate(inputs: ForwardInputs): { b: number; l: number; ids: Float64Array; mask?: Float64Array } {
@@ -82,20 +85,21 @@ export class Mamba2Model {
     const { b, l, ids, mask } = this.validate(inputs);
     const { d } = this.dims;
     const eps = this.config.layer_norm_epsilon;
-    let hidden = new Float64Array(b * l * d); // (b, l, d) residual stream
+    let hidden: Float64Array = new Float64Array(b * l * d); // (b, l, d) residual stream
     ids.forEach((id, position) => hidden.set(this.weights.embeddings.data.subarray(id * d, (id + 1) * d), position * d));
+    hidden = resolved.store(hidden);
     const cache: LayerCache[] = [];
     this.weights.layers.forEach((layer, i) => {
       const mixed = mixerForward({
         config: this.config, dims: this.dims, weights: layer, batch: b, length: l, mask,
-        hidden: rmsNorm(hidden, d, layer.norm, eps), cache: inputs.cache?.[i], options: resolved,
+        hidden: resolved.store(rmsNorm(hidden, d, layer.norm, eps)), cache: inputs.cache?.[i], options: resolved,
       });
       const next = new Float64Array(hidden.length);
       for (let k = 0; k < next.length; k++) next[k] = hidden[k] + mixed.out[k];
       hidden = next;
       cache.push(mixed.cache);
     });
-    const logits = linear(rmsNorm(hidden, d, this.weights.normF, eps), b * l, this.weights.lmHead); // (b, l, vocab)
+    const logits = linear(resolved.store(rmsNorm(hidden, d, this.weights.normF, eps)), b * l, this.weights.lmHead); // (b, l, vocab)
     return { logits: tensor([b, l, this.config.vocab_size], logits), cache };
   }
 }

@@ -1,4 +1,5 @@
 import type { SsdForm } from '../ssd/index.js';
+import type { Precision } from '../tensor/precision.js';
 
 /**
  * Which behaviour the model reproduces (docs: semantics sections 5-6):
@@ -42,10 +43,18 @@ export interface ForwardOptions {
   readonly form?: SsdForm;
   /** default: the config's chunk_size */
   readonly chunkSize?: number;
+  /**
+   * Emulates a reduced-precision model: activations are rounded to this precision at the
+   * points where a model stored in it keeps them (after embeddings, norms, projections, the
+   * conv and the SSD), as the ONNX fp16 graphs do. The naive same-precision baseline.
+   */
+  readonly activationPrecision?: Precision;
 }
 
 export interface ResolvedOptions {
   readonly behaviour: Behaviour;
   readonly form: SsdForm;
   readonly chunkSize: number;
+  /** rounds activations in place to the emulated precision (identity for fp64) */
+  readonly store: (values: Float64Array) => Float64Array;
 }

@@ -17,7 +17,7 @@ export function codestralMixer(length: number): { run: () => void; setupMs: numb
   const dims = modelDims(config);
   const weights = assembleWeights(config, randomTensors(config, 7), 'codestral layer').layers[0];
   const hidden = new SeededRandom(3).normals(length * dims.d); // (1, l, d)
-  const options = { behaviour: BEHAVIOUR.reference, form: 'chunked' as const, chunkSize: config.chunk_size };
+  const options = { behaviour: BEHAVIOUR.reference, form: 'chunked' as const, chunkSize: config.chunk_size, store: (v: Float64Array) => v };
   const setupMs = performance.now() - start;
   return { run: () => void mixerForward({ config, dims, weights, hidden, batch: 1, length, options }), setupMs };
 }
