@@ -1,12 +1,13 @@
 import { InputError } from '../reference/errors.js';
 import { parseCommandArgs, type Command } from './args.js';
 import { divergeCommand } from './commands/diverge.js';
+import { exportCommand } from './commands/export.js';
 import { generateCommand } from './commands/generate.js';
 import { modelCommand } from './commands/model.js';
 import { ssdCommand } from './commands/ssd.js';
 import { verifyCommand } from './commands/verify.js';
 
-const COMMANDS: readonly Command[] = [verifyCommand, ssdCommand, modelCommand, generateCommand, divergeCommand];
+const COMMANDS: readonly Command[] = [verifyCommand, ssdCommand, modelCommand, generateCommand, divergeCommand, exportCommand];
 
 function topLevelHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -8,6 +8,7 @@ import { tensor } from '../reference/tensor/tensor.js';
 import { ssdFixtureFiles } from './helpers/fixture-paths.js';
 import { hfCheckpointDirs } from './helpers/oracle.js';
 import { runCli } from './helpers/run-cli.js';
+import { OnnxSession } from '../onnx/runtime/session.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ssdcheck-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -102,16 +103,16 @@ describe('ssdcheck verify and help', () => {
     expect(run.status, run.stderr).toBe(0);
     for (const path of ssdFixtureFiles()) expect(run.stdout).toContain(basename(path, '.safetensors'));
     const report = JSON.parse(readFileSync(join(out, 'verify.json'), 'utf-8'));
-    const rows = report.rows as { suite: string; case: string; variant: string; pass: boolean }[];
+    const rows = report.rows as { suite: string; case: string; impl: string; variant: string; pass: boolean }[];
     expect(run.stdout).toContain(`${rows.length} of ${rows.length} rows pass: PASS`);
     expect(report.pass).toBe(true);
-    expect(rows.filter((r) => r.suite === 'ssd')).toHaveLength(ssdFixtureFiles().length * 3);
+    expect(rows.filter((r) => r.suite === 'ssd' && r.impl === 'reference')).toHaveLength(ssdFixtureFiles().length * 3);
     for (const dir of hfCheckpointDirs()) expect(rows.some((r) => r.suite === 'model' && r.case === basename(dir) && r.variant === 'hf semantics')).toBe(true);
     expect(report.run.commit).toBeTruthy();
     expect(existsSync(join(out, 'verify.md'))).toBe(true);
   });
 
-  test.each(['ssd', 'verify', 'model', 'generate', 'diverge'])('%s --help prints its usage and exits 0', (command) => {
+  test.each(['ssd', 'verify', 'model', 'generate', 'diverge', 'export'])('%s --help prints its usage and exits 0', (command) => {
     const run = runCli([command, '--help']);
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(new RegExp(`^ssdcheck ${command}`));
@@ -122,7 +123,7 @@ describe('ssdcheck verify and help', () => {
   test('--help lists every command', () => {
     const run = runCli(['--help']);
     expect(run.status).toBe(0);
-    for (const command of ['verify', 'ssd', 'model', 'generate', 'diverge']) expect(run.stdout).toMatch(new RegExp(`\\n  ${command} `));
+    for (const command of ['verify', 'ssd', 'model', 'generate', 'diverge', 'export']) expect(run.stdout).toMatch(new RegExp(`\\n  ${command} `));
   });
 });
 
@@ -189,6 +190,59 @@ describe('ssdcheck model, generate, diverge', () => {
     [['generate', '/nonexistent', '--ids', '1'], /^ssdcheck: config: expected a readable config\.json, got \/nonexistent\/config\.json \(ENOENT\)/],
   ])('bad input %j exits 2 with one line', (args, message) => {
     const run = runCli(args.map((a) => (a === '$G1' ? g1 : a)));
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
+
+describe('ONNX through the CLI (cpu provider)', () => {
+  const [codestral, g1] = ['tiny-codestral', 'tiny-g1'].map((name) => hfCheckpointDirs().find((d) => basename(d) === name)!);
+
+  test.each(ssdFixtureFiles().flatMap((path) => [[path, 'fp32'], [path, 'fp16']]))('ssd %s --impl onnx --dtype %s exits 0 with chunked and quadratic rows', (path, dtype) => {
+    const run = runCli(['ssd', path, '--impl', 'onnx', '--dtype', dtype, '--json']);
+    expect(run.status, run.stderr).toBe(0);
+    const out = JSON.parse(run.stdout) as SsdJson;
+    const gated = out.results.filter((r) => r.against === 'f64');
+    expect(new Set(gated.map((r) => r.impl))).toEqual(new Set([`onnx-cpu-${dtype}`]));
+    expect(new Set(gated.map((r) => r.form))).toEqual(new Set(['chunked', 'quadratic']));
+  });
+
+  test.each([[codestral, 'fp32'], [g1, 'fp32'], [codestral, 'fp16']])('model %s --impl onnx --dtype %s --semantics hf exits 0', (dir, dtype) => {
+    const run = runCli(['model', dir, '--impl', 'onnx', '--dtype', dtype, '--semantics', 'hf', '--json']);
+    expect(run.status, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ pass: true, impl: `onnx-cpu-${dtype}`, sequencesGate: dtype === 'fp32' });
+  });
+
+  test.each(['ssd', 'ssd-quadratic', 'prefill', 'step'])('export --graph %s writes a model onnxruntime loads', async (graph) => {
+    const out = join(dir, `${graph}.onnx`);
+    const run = runCli(['export', g1, '--graph', graph, '--out', out, '--semantics', 'hf']);
+    expect(run.status, run.stderr).toBe(0);
+    const session = await OnnxSession.create(out, 'cpu');
+    expect(session.inputs.length).toBeGreaterThan(1);
+    await session.release();
+  });
+
+  test('verify adds onnx fp32 and fp16 rows for every case and checkpoint', () => {
+    const out = join(dir, 'report-onnx');
+    const run = runCli(['verify', '--out', out]);
+    expect(run.status, run.stderr).toBe(0);
+    const rows = JSON.parse(readFileSync(join(out, 'verify.json'), 'utf-8')).rows as { suite: string; impl: string }[];
+    for (const impl of ['onnx-cpu-fp32', 'onnx-cpu-fp16']) {
+      expect(rows.filter((r) => r.suite === 'ssd' && r.impl === impl)).toHaveLength(ssdFixtureFiles().length * 2);
+      expect(rows.filter((r) => r.suite === 'model' && r.impl === impl).length).toBeGreaterThanOrEqual(hfCheckpointDirs().length);
+    }
+  });
+
+  test.each([
+    [['ssd', '$CASE', '--impl', 'onnx', '--form', 'recurrent'], /^ssdcheck: --form: expected one of chunked, quadratic, all, got "recurrent"/],
+    [['ssd', '$CASE', '--impl', 'onnx', '--ep', 'cuda'], /^ssdcheck: --ep cuda: expected an available onnxruntime execution provider, got no CUDA provider: .*libonnxruntime_providers_cuda\.so is missing/],
+    [['ssd', '$CASE', '--ep', 'cpu'], /^ssdcheck: --ep: expected only with --impl onnx/],
+    [['ssd', '$CASE', '--impl', 'onnx', '--dtype', 'bf16'], /^ssdcheck: --dtype: expected one of fp32, fp16, got "bf16"/],
+    [['export', '$G1', '--out', '/tmp/x.onnx'], /^ssdcheck: --graph: expected one of ssd, ssd-quadratic, prefill, step, got nothing/],
+    [['export', '$G1', '--graph', 'decoder', '--out', '/tmp/x.onnx'], /^ssdcheck: --graph: expected one of ssd, ssd-quadratic, prefill, step, got "decoder"/],
+  ])('bad input %j exits 2 with one line', (args, message) => {
+    const run = runCli(args.map((a) => (a === '$CASE' ? ssdFixtureFiles()[0] : a === '$G1' ? g1 : a)));
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(message);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);

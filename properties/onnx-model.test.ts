@@ -112,7 +112,7 @@ describe('ONNX model graphs on the cpu provider', () => {
     const semantics = model.config.n_groups === 1 ? (['hf', 'reference'] as const) : (['hf'] as const);
     for (const s of semantics) {
       await withOnnx(model, { semantics: s, precision: 'fp32', provider: 'cpu' }, async (onnx) => {
-        const result = await checkOracle(onnx, join(dir, 'oracle.safetensors'), s, onnx.impl);
+        const result = await checkOracle(onnx, join(dir, 'oracle.safetensors'), s);
         for (const r of result.logits.filter((x) => x.against === 'f64')) expect(r.maxAbs, `${s} ${r.case}`).toBeLessThanOrEqual(LOGITS_TOLERANCE);
         for (const seq of result.sequences) expect(seq.match, `${s} ${seq.name}`).toBe(true);
       });

@@ -12,7 +12,7 @@ import { chunkSize, ssdInputs } from './arbitraries/ssd-inputs.js';
 import { expectClose } from './helpers/expect-close.js';
 import { expectInputErrorAsync } from './helpers/expect-input-error.js';
 import { ssdFixtureFiles } from './helpers/fixture-paths.js';
-import { baselineError } from './helpers/precision-baseline.js';
+import { baselineErrors } from '../reference/ssd/precision-baseline.js';
 
 // float32 graphs against the float64 reference: torch's fp32 atol, as maxRel (semantics section 7).
 const FP32_TOL = 1e-5;
@@ -31,7 +31,7 @@ describe('ONNX ssd graphs on the cpu provider', () => {
     'fp16 graphs stay within 2x the error of the reference rounded to fp16',
     async (inputs, q, form) => {
       const exact = ssdChunked(inputs, q);
-      const baseline = baselineError(inputs, exact, 'fp16', q);
+      const baseline = baselineErrors('fp16', inputs, exact, q);
       const out = await ssdOnnx(inputs, { form, chunkSize: q, precision: 'fp16', provider: 'cpu' });
       expect(difference(out.y, exact.y).maxRel).toBeLessThanOrEqual(2 * baseline.y + 1e-6);
       expect(difference(out.finalState, exact.finalState).maxRel).toBeLessThanOrEqual(2 * baseline.finalState + 1e-6);

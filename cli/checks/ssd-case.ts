@@ -1,8 +1,10 @@
 import { difference } from '../../reference/compare.js';
 import type { SsdCase } from '../../reference/ssd/case-file.js';
-import { runSsdForm, ssdStep, type SsdForm } from '../../reference/ssd/index.js';
+import type { SsdForm } from '../../reference/ssd/index.js';
+import { baselineErrors, type BaselineErrors } from '../../reference/ssd/precision-baseline.js';
 import type { Tensor } from '../../reference/tensor/tensor.js';
-import { GATE_TAG, toleranceFor } from './tolerances.js';
+import type { SsdImplementation } from './ssd-implementations.js';
+import { externalTolerance, GATE_TAG, gateTolerance } from './tolerances.js';
 
 export type SsdOutputName = 'y' | 'final_state' | 'step.y' | 'step.state';
 
@@ -34,30 +36,40 @@ export interface SsdCheckOptions {
   readonly timeStepLimit: readonly [number, number];
 }
 
-function row(form: string, output: SsdOutputName, against: string, actual: Tensor, expected: Tensor): SsdResultRow {
-  const d = difference(actual, expected, output);
-  const tolerance = toleranceFor(against);
-  return { impl: 'reference', form, output, against, maxAbs: d.maxAbs, maxRel: d.maxRel, tolerance, pass: d.maxRel <= tolerance };
-}
+const BASELINE_KEY: Record<SsdOutputName, keyof BaselineErrors> = { y: 'y', final_state: 'finalState', 'step.y': 'stepY', 'step.state': 'stepState' };
 
 /**
- * Runs the chosen reference forms on a case and compares every output the case holds.
- * The decode step continues from each form's own final state, so it also checks that state.
+ * Runs the chosen forms of an implementation on a case and compares every output the case
+ * holds. The decode step continues from each form's own final state, so it also checks that
+ * state. Reduced-precision implementations are held to 2x the naive baseline's error.
  */
-export function checkSsdCase(c: SsdCase, options: SsdCheckOptions): SsdCaseResult {
+export async function checkSsdCase(c: SsdCase, impl: SsdImplementation, options: SsdCheckOptions): Promise<SsdCaseResult> {
   const inputs = { ...c.inputs, timeStepLimit: options.timeStepLimit };
+  const stepInputs = c.step ? { ...c.step.inputs, timeStepLimit: options.timeStepLimit } : undefined;
+  const f64 = c.expected.get(GATE_TAG);
+  const f64Step = c.step?.expected.get(GATE_TAG);
+  const reduced = impl.precision === 'fp16' || impl.precision === 'bf16';
+  const baseline = reduced && f64?.y && f64.finalState
+    ? baselineErrors(impl.precision, inputs, { y: f64.y, finalState: f64.finalState }, options.chunkSize,
+      stepInputs && f64Step?.y && f64Step.state ? { inputs: stepInputs, y: f64Step.y, state: f64Step.state } : undefined)
+    : undefined;
   const results: SsdResultRow[] = [];
+  const row = (form: string, output: SsdOutputName, against: string, actual: Tensor, expected: Tensor) => {
+    const d = difference(actual, expected, output);
+    const tolerance = against === GATE_TAG ? gateTolerance(impl.precision, baseline?.[BASELINE_KEY[output]]) : externalTolerance(against);
+    results.push({ impl: impl.name, form, output, against, maxAbs: d.maxAbs, maxRel: d.maxRel, tolerance, pass: d.maxRel <= tolerance });
+  };
   for (const form of options.forms) {
-    const out = runSsdForm(form, inputs, options.chunkSize);
+    const out = await impl.run(form, inputs, options.chunkSize);
     for (const [tag, expected] of c.expected) {
-      if (expected.y) results.push(row(form, 'y', tag, out.y, expected.y));
-      if (expected.finalState) results.push(row(form, 'final_state', tag, out.finalState, expected.finalState));
+      if (expected.y) row(form, 'y', tag, out.y, expected.y);
+      if (expected.finalState) row(form, 'final_state', tag, out.finalState, expected.finalState);
     }
-    if (!c.step) continue;
-    const step = ssdStep({ ...c.step.inputs, timeStepLimit: options.timeStepLimit, state: out.finalState });
+    if (!c.step || !stepInputs) continue;
+    const step = await impl.step(form, { ...stepInputs, state: out.finalState }, options.chunkSize);
     for (const [tag, expected] of c.step.expected) {
-      if (expected.y) results.push(row(form, 'step.y', tag, step.y, expected.y));
-      if (expected.state) results.push(row(form, 'step.state', tag, step.state, expected.state));
+      if (expected.y) row(form, 'step.y', tag, step.y, expected.y);
+      if (expected.state) row(form, 'step.state', tag, step.state, expected.state);
     }
   }
   const gated = results.filter((r) => r.against === GATE_TAG);

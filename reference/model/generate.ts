@@ -40,6 +40,8 @@ function promptEnds(mask: Float64Array | undefined, b: number, l: number, hf: bo
  * (onnx/model.ts) both provide it. Continuations from a cache come one token at a time.
  */
 export interface CausalLM {
+  /** which implementation this is, for reports: `reference`, `onnx-cpu-fp32`, ... */
+  readonly impl: string;
   readonly config: Mamba2Config;
   forward(inputs: ForwardInputs, options: ForwardOptions): ForwardOutputs | Promise<ForwardOutputs>;
   resolveOptions(options: ForwardOptions): ResolvedOptions;

@@ -29,6 +29,7 @@ export interface ForwardOutputs {
 
 /** The float64 Mamba2ForCausalLM (docs: semantics section 3). */
 export class Mamba2Model {
+  readonly impl = 'reference';
   readonly dims: ModelDims;
 
   constructor(
