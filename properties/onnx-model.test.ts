@@ -12,6 +12,7 @@ import { tensor } from '../reference/tensor/tensor.js';
 import { OnnxModel } from '../onnx/model.js';
 import { modelAndPrompts } from './arbitraries/random-model.js';
 import { expectClose } from './helpers/expect-close.js';
+import { PROVIDER } from './helpers/provider.js';
 import { expectInputErrorAsync } from './helpers/expect-input-error.js';
 import { hfCheckpointDirs } from './helpers/oracle.js';
 import { batchRow, rowSlice } from './helpers/padding.js';
@@ -48,12 +49,12 @@ function expectSameTokens(a: GenerateOutputs, b: GenerateOutputs, promptWidth: n
   }
 }
 
-describe('ONNX model graphs on the cpu provider', () => {
+describe(`ONNX model graphs on the ${PROVIDER} provider`, () => {
   test.prop([modelAndPrompts(), fc.constantFrom('reference', 'hf')], RUNS)('fp32 prefill logits and caches equal the reference model', async ({ spec, rows }, semantics) => {
     const model = randomModel(spec);
     const inputs = padRows(rows.map((r, i) => r.slice(0, Math.max(1, r.length - 2 * i))), 'left', 0);
     const exact = model.forward(inputs, { semantics });
-    await withOnnx(model, { semantics, precision: 'fp32', provider: 'cpu' }, async (onnx) => {
+    await withOnnx(model, { semantics, precision: 'fp32', provider: PROVIDER }, async (onnx) => {
       const out = await onnx.forward(inputs);
       const compared = semantics === 'reference' ? realPositions(out.logits, inputs.attentionMask) : out.logits;
       expectClose(compared, semantics === 'reference' ? realPositions(exact.logits, inputs.attentionMask) : exact.logits, FP32_TOL, 'logits');
@@ -67,7 +68,7 @@ describe('ONNX model graphs on the cpu provider', () => {
   test.prop([modelAndPrompts(), fc.integer({ min: 1, max: 5 })], RUNS)('cached generation through the step graph = uncached through the prefill graph', async ({ spec, rows }, maxNewTokens) => {
     const model = randomModel(spec);
     const prompt = padRows(rows.map((r, i) => r.slice(0, Math.max(1, r.length - i))), 'left', 0);
-    await withOnnx(model, { semantics: 'reference', precision: 'fp32', provider: 'cpu' }, async (onnx) => {
+    await withOnnx(model, { semantics: 'reference', precision: 'fp32', provider: PROVIDER }, async (onnx) => {
       const cached = await generate(onnx, prompt, { maxNewTokens, useCache: true });
       const uncached = await generate(onnx, prompt, { maxNewTokens, useCache: false });
       expectSameTokens(cached, uncached, prompt.inputIds.shape[1]);
@@ -81,7 +82,7 @@ describe('ONNX model graphs on the cpu provider', () => {
     const ragged = rows.map((r, i) => r.slice(0, 1 + ((r.length + i) % r.length)));
     const padded = padRows(ragged, side, 0);
     const width = padded.inputIds.shape[1];
-    await withOnnx(model, { semantics: 'reference', precision: 'fp32', provider: 'cpu' }, async (onnx) => {
+    await withOnnx(model, { semantics: 'reference', precision: 'fp32', provider: PROVIDER }, async (onnx) => {
       const batch = await onnx.forward(padded);
       for (const [i, row] of ragged.entries()) {
         const alone = await onnx.forward({ inputIds: tensor([1, row.length], row) });
@@ -101,7 +102,7 @@ describe('ONNX model graphs on the cpu provider', () => {
     const exact = model.forward({ inputIds }, { semantics });
     const emulated = withRoundedWeights(model, 'fp16').forward({ inputIds }, { semantics, activationPrecision: 'fp16' });
     const baseline = difference(emulated.logits, exact.logits).maxRel;
-    await withOnnx(model, { semantics, precision: 'fp16', provider: 'cpu' }, async (onnx) => {
+    await withOnnx(model, { semantics, precision: 'fp16', provider: PROVIDER }, async (onnx) => {
       const out = await onnx.forward({ inputIds });
       expect(difference(out.logits, exact.logits).maxRel).toBeLessThanOrEqual(2 * baseline + FP32_TOL);
     });
@@ -111,7 +112,7 @@ describe('ONNX model graphs on the cpu provider', () => {
     const { model } = loadCheckpoint(dir);
     const semantics = model.config.n_groups === 1 ? (['hf', 'reference'] as const) : (['hf'] as const);
     for (const s of semantics) {
-      await withOnnx(model, { semantics: s, precision: 'fp32', provider: 'cpu' }, async (onnx) => {
+      await withOnnx(model, { semantics: s, precision: 'fp32', provider: PROVIDER }, async (onnx) => {
         const result = await checkOracle(onnx, join(dir, 'oracle.safetensors'), s);
         for (const r of result.logits.filter((x) => x.against === 'f64')) expect(r.maxAbs, `${s} ${r.case}`).toBeLessThanOrEqual(LOGITS_TOLERANCE);
         for (const seq of result.sequences) expect(seq.match, `${s} ${seq.name}`).toBe(true);
@@ -121,7 +122,7 @@ describe('ONNX model graphs on the cpu provider', () => {
 
   plainTest('bad input to the ONNX model is an InputError', async () => {
     const model = randomModel({ layers: 1, groups: 1, headsPerGroup: 2, headDim: 2, stateSize: 2, kernel: 3, chunkSize: 4, vocab: 8, useBias: false, useConvBias: true, tie: true, seed: 5 });
-    await withOnnx(model, { semantics: 'reference', precision: 'fp32', provider: 'cpu' }, async (onnx) => {
+    await withOnnx(model, { semantics: 'reference', precision: 'fp32', provider: PROVIDER }, async (onnx) => {
       await expectInputErrorAsync(() => onnx.forward({ inputIds: tensor([1, 3], [1, 2, 8]) }), 'inputIds');
       await expectInputErrorAsync(() => onnx.forward({ inputIds: tensor([1, 3], [1, 2, 3]), attentionMask: tensor([1, 3], [1, 2, 1]) }), 'attentionMask');
       await expectInputErrorAsync(() => onnx.forward({ inputIds: tensor([1, 3], [1, 2, 3]), attentionMask: tensor([1, 4], [1, 1, 1, 1]) }), /^input 'attention_mask': expected seq = 3/);

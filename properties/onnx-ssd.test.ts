@@ -10,6 +10,7 @@ import { OnnxSession } from '../onnx/runtime/session.js';
 import { releaseSsdSessions, ssdOnnx, ssdStepOnnx } from '../onnx/ssd.js';
 import { chunkSize, ssdInputs } from './arbitraries/ssd-inputs.js';
 import { expectClose } from './helpers/expect-close.js';
+import { PROVIDER } from './helpers/provider.js';
 import { expectInputErrorAsync } from './helpers/expect-input-error.js';
 import { ssdFixtureFiles } from './helpers/fixture-paths.js';
 import { baselineErrors } from '../reference/ssd/precision-baseline.js';
@@ -19,10 +20,10 @@ const FP32_TOL = 1e-5;
 const FORMS = ['chunked', 'quadratic'] as const;
 afterAll(() => releaseSsdSessions());
 
-describe('ONNX ssd graphs on the cpu provider', () => {
+describe(`ONNX ssd graphs on the ${PROVIDER} provider`, () => {
   test.prop([ssdInputs(), chunkSize(), fc.constantFrom(...FORMS)], { numRuns: 60 })('fp32 graphs equal the float64 reference', async (inputs, q, form) => {
     const exact = ssdRecurrent(inputs);
-    const out = await ssdOnnx(inputs, { form, chunkSize: q, precision: 'fp32', provider: 'cpu' });
+    const out = await ssdOnnx(inputs, { form, chunkSize: q, precision: 'fp32', provider: PROVIDER });
     expectClose(out.y, exact.y, FP32_TOL, `${form} y`);
     expectClose(out.finalState, exact.finalState, FP32_TOL, `${form} final state`);
   });
@@ -32,7 +33,7 @@ describe('ONNX ssd graphs on the cpu provider', () => {
     async (inputs, q, form) => {
       const exact = ssdChunked(inputs, q);
       const baseline = baselineErrors('fp16', inputs, exact, q);
-      const out = await ssdOnnx(inputs, { form, chunkSize: q, precision: 'fp16', provider: 'cpu' });
+      const out = await ssdOnnx(inputs, { form, chunkSize: q, precision: 'fp16', provider: PROVIDER });
       expect(difference(out.y, exact.y).maxRel).toBeLessThanOrEqual(2 * baseline.y + 1e-6);
       expect(difference(out.finalState, exact.finalState).maxRel).toBeLessThanOrEqual(2 * baseline.finalState + 1e-6);
     },
@@ -43,7 +44,7 @@ describe('ONNX ssd graphs on the cpu provider', () => {
     const f64 = c.expected.get('f64')!;
     const stepF64 = c.step!.expected.get('f64')!;
     for (const form of FORMS) {
-      const options = { form, chunkSize: c.chunkSize ?? 64, precision: 'fp32', provider: 'cpu' } as const;
+      const options = { form, chunkSize: c.chunkSize ?? 64, precision: 'fp32', provider: PROVIDER } as const;
       const out = await ssdOnnx(c.inputs, options);
       expectClose(out.y, f64.y!, FP32_TOL, `${c.name} ${form} y`);
       expectClose(out.finalState, f64.finalState!, FP32_TOL, `${c.name} ${form} final state`);
@@ -62,12 +63,12 @@ describe('ONNX ssd graphs on the cpu provider', () => {
       const t = inputs[argument] ?? tensor([b, h, p, inputs.B.shape[3]]);
       const shape = [...t.shape];
       shape[shape.length - 1] += extra;
-      await expectInputErrorAsync(() => ssdOnnx({ ...inputs, [argument]: tensor(shape) }, { form: 'chunked', chunkSize: 4, precision: 'fp32', provider: 'cpu' }), argument);
+      await expectInputErrorAsync(() => ssdOnnx({ ...inputs, [argument]: tensor(shape) }, { form: 'chunked', chunkSize: 4, precision: 'fp32', provider: PROVIDER }), argument);
     },
   );
 
   test.prop([fc.constantFrom('missing', 'dtype', 'rank', 'fixed', 'symbolic', 'extra')])('the runner names the input it cannot take', async (fault) => {
-    const session = await OnnxSession.create(buildSsdGraph({ dims: { heads: 2, headDim: 3, groups: 1, stateSize: 4 }, form: 'chunked', chunkSize: 4, precision: 'fp32' }).build(), 'cpu');
+    const session = await OnnxSession.create(buildSsdGraph({ dims: { heads: 2, headDim: 3, groups: 1, stateSize: 4 }, form: 'chunked', chunkSize: 4, precision: 'fp32' }).build(), PROVIDER);
     const f32 = (dims: number[]): HostTensor => ({ dtype: 'float32', dims, data: new Float32Array(dims.reduce((n, d) => n * d, 1)) });
     const feeds: Record<string, HostTensor> = {
       x: f32([1, 5, 2, 3]), dt: f32([1, 5, 2]), A: f32([2]), B: f32([1, 5, 1, 4]), C: f32([1, 5, 1, 4]),

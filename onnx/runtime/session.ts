@@ -52,7 +52,12 @@ export class OnnxSession {
   /** `path`: a model file (its external data beside it); otherwise the built bytes. */
   static async create(model: BuiltModel | string, provider: ExecutionProvider): Promise<OnnxSession> {
     checkProvider(provider);
-    const options: ort.InferenceSession.SessionOptions = { executionProviders: [provider], logSeverityLevel: 3 };
+    const options: ort.InferenceSession.SessionOptions = {
+      executionProviders: [provider],
+      logSeverityLevel: 3,
+      // Idle intra-op threads spin by default, taking cores from JavaScript between runs.
+      extra: { session: { intra_op: { allow_spinning: '0' } } },
+    };
     let bytes: Uint8Array;
     let session: ort.InferenceSession;
     try {

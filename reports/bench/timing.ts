@@ -29,6 +29,25 @@ export function time(work: () => unknown, { minReps = 3, maxReps = 50, budgetMs 
     work();
     samples.push(performance.now() - t0);
   }
+  return summarise(samples);
+}
+
+/** The same for asynchronous work (onnxruntime sessions). */
+export async function timeAsync(work: () => Promise<unknown>, { minReps = 3, maxReps = 50, budgetMs = 1000 } = {}): Promise<Timing> {
+  const warmStart = performance.now();
+  await work();
+  const warmMs = performance.now() - warmStart;
+  const samples: number[] = warmMs > budgetMs ? [warmMs] : [];
+  const start = performance.now();
+  while (samples.length < maxReps && (samples.length < minReps || performance.now() - start < budgetMs)) {
+    const t0 = performance.now();
+    await work();
+    samples.push(performance.now() - t0);
+  }
+  return summarise(samples);
+}
+
+function summarise(samples: number[]): Timing {
   samples.sort((a, b) => a - b);
   return { medianMs: quantile(samples, 0.5), p20Ms: quantile(samples, 0.2), p80Ms: quantile(samples, 0.8), reps: samples.length };
 }

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs a command with the bundle's node and node_modules, on a host without them.
+# Unpacks once; sets up the Vulkan loader for onnxruntime's webgpu provider when .gl/ (Debian
+# libvulkan1 .deb files) travelled with the tree.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+bundle="$root/.bundle"
+if [ ! -x "$bundle/bin/node" ]; then
+  mkdir -p "$bundle/bin"
+  xz -dc "$bundle/node.xz" > "$bundle/bin/node" && chmod +x "$bundle/bin/node"
+fi
+[ -d "$root/node_modules" ] || tar -xJf "$bundle/node_modules.tar.xz" -C "$root"
+if ls "$root"/.gl/*.deb >/dev/null 2>&1 && ! ldconfig -p | grep -q libvulkan.so.1; then
+  for deb in "$root"/.gl/*.deb; do dpkg -x "$deb" /; done
+  ldconfig
+fi
+icd=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+[ -f "$icd" ] && export VK_DRIVER_FILES="${VK_DRIVER_FILES:-$icd}"
+export PATH="$bundle/bin:$PATH"
+cd "$root"
+exec "$@"
