@@ -12,6 +12,8 @@ export interface RunInfo {
 }
 
 function gitCommit(): string {
+  // A bundle on a GPU host travels without .git: the sender passes the commit along.
+  if (process.env.SSDCHECK_COMMIT) return process.env.SSDCHECK_COMMIT;
   try {
     const sha = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
     const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();

@@ -57,15 +57,16 @@ function gateNormOut(c: ModelContext, prefix: string, w: LayerWeights, y: Value,
   return c.weights.activation(out);
 }
 
-function dtParameters(c: ModelContext, prefix: string, w: LayerWeights) {
+/** dt_bias, A = -exp(A_log), D, and the dt clamp's bounds ((0, inf) when `clamp` is false). */
+function dtParameters(c: ModelContext, prefix: string, w: LayerWeights, clamp = true) {
   const { g } = c;
-  const [lo, hi] = c.config.time_step_limit;
+  const [lo, hi] = clamp ? c.config.time_step_limit : [0, Infinity];
   return {
     bias: c.weights.add(`${prefix}.dt_bias`, w.dtBias),
     A: g.op('Neg', [g.op('Exp', [c.weights.add(`${prefix}.A_log`, w.ALog)])], {}, 'A'),
     D: c.weights.add(`${prefix}.D`, w.D),
     lo: g.scalar(lo),
-    hi: g.scalar(hi === Infinity ? Infinity : hi),
+    hi: g.scalar(hi),
   };
 }
 
@@ -152,7 +153,7 @@ function prefillConv(c: ModelContext, prefix: string, w: LayerWeights, xBC: Valu
 export function prefillMixer(c: ModelContext, layer: number, w: LayerWeights, hidden: Value, masks: PrefillMasks): { out: Value; tail: Value; state: Value } {
   const { g, dims: m } = c;
   const prefix = `backbone.layers.${layer}.mixer`;
-  return g.scope(`layers.${layer}/mixer`, () => {
+  return g.scope('mixer', () => {
     const hf = c.behaviour.padding === 'hf';
     const input = hf ? g.op('Mul', [hidden, masks.hfMask], {}, 'hf_mask_input') : hidden;
     const { z, xBC, dtRaw } = project(c, prefix, w, input);
@@ -183,15 +184,14 @@ export function stepMixer(c: ModelContext, layer: number, w: LayerWeights, hidde
   const { g, dims: m } = c;
   const prefix = `backbone.layers.${layer}.mixer`;
   const k = m.heads / m.groups;
-  return g.scope(`layers.${layer}/mixer`, () => {
+  return g.scope('mixer', () => {
     const { z, xBC, dtRaw } = project(c, prefix, w, hidden);
     const window = g.op('Concat', [pastTail, xBC], { axis: 1 }); // (b, K, C)
     const activated = c.weights.activation(silu(g, depthwiseConv(c, prefix, w, window))); // (b, 1, C)
     const tail = g.op('Slice', [window, g.ints([1]), g.ints([m.kernel]), g.ints([1])], {}, 'conv_tail');
     const gn = m.groups * m.stateSize;
-    const p = dtParameters(c, prefix, w);
-    const unclamped = !c.behaviour.decodeStepClamp;
-    const dt = g.op('Reshape', [discretiseDt(g, dtRaw, p.bias, unclamped ? g.scalar(0) : p.lo, unclamped ? g.scalar(Infinity) : p.hi), g.ints([0, m.groups, k, 1, 1])]); // (b, g, k, 1, 1)
+    const p = dtParameters(c, prefix, w, c.behaviour.decodeStepClamp);
+    const dt = g.op('Reshape', [discretiseDt(g, dtRaw, p.bias, p.lo, p.hi), g.ints([0, m.groups, k, 1, 1])]); // (b, g, k, 1, 1)
     const x = g.op('Reshape', [lastAxisSlice(g, activated, 0, m.inner, 'x'), g.ints([0, m.groups, k, m.headDim])]); // (b, g, k, p)
     const B = g.op('Reshape', [lastAxisSlice(g, activated, m.inner, gn, 'B'), g.ints([0, m.groups, m.stateSize])]); // (b, g, n)
     const C = g.op('Reshape', [lastAxisSlice(g, activated, m.inner + gn, gn, 'C'), g.ints([0, m.groups, m.stateSize])]);

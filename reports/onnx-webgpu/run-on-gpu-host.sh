@@ -4,13 +4,14 @@
 # Python's onnx checker and onnxruntime, and bench:onnx on cpu and webgpu.
 # Run there from the repository root, after `npm run bundle:gpu` here, as
 #   bash .bundle/run.sh bash reports/onnx-webgpu/run-on-gpu-host.sh "$OUT"
-# with .bundle and .gl carried. Writes at most 8 files into the folder given.
+# with .bundle and .gl carried and SSDCHECK_COMMIT set to the commit sent (.git does not
+# travel). Writes at most 8 files into the folder given.
 set -uo pipefail
 out="${1:?usage: run-on-gpu-host.sh <output folder>}"
 mkdir -p "$out"
 {
   echo "date: $(date -u +%FT%TZ)"
-  echo "commit: $(git rev-parse HEAD 2>/dev/null || echo unknown)"
+  echo "commit: ${SSDCHECK_COMMIT:-unknown}"
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
   echo "node: $(node --version)"
   echo "python: $(python3 -c 'import onnx, onnxruntime; print("onnx", onnx.__version__, "onnxruntime", onnxruntime.__version__)' 2>&1)"
