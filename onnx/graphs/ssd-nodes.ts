@@ -97,7 +97,8 @@ export function ssdChunkedNodes(g: GraphBuilder, v: SsdValues, dims: SsdGraphDim
       const chunkCount = g.op('Sub', [count, g.ints([1])]);
       return {
         starts: g.op('Slice', [next, g.ints([0]), chunkCount, g.ints([1])], {}, 'chunk_start_states'), // (b, c, h, p, n)
-        final: g.op('Gather', [next, g.scalar(-1, 'int64')], { axis: 1 }, 'final_state'), // (b, h, p, n)
+        // Slice + Squeeze, not Gather at -1: the webgpu provider mis-indexes negative Gather indices.
+        final: g.op('Squeeze', [g.op('Slice', [next, chunkCount, count, g.ints([1])]), g.ints([1])], {}, 'final_state'), // (b, h, p, n)
       };
     });
     const yOff = g.scope('4_state_to_output', () => {
@@ -135,7 +136,7 @@ export function ssdQuadraticNodes(g: GraphBuilder, v: SsdValues, dims: SsdGraphD
     const y = g.op('Reshape', [g.op('Add', [yDual, g.op('Mul', [fromState, decayFromStart])]), g.ints([0, 0, h, p])]);
     const skip = g.op('Mul', [v.x, g.op('Unsqueeze', [v.D, g.ints([-1])])], {}, 'D_skip');
     // Final state: the last row of L applied to dt x B^T, plus the decayed S0.
-    const last = g.op('Gather', [cumsumT, g.scalar(-1, 'int64')], { axis: 2 }); // (b, h)
+    const last = g.op('Squeeze', [g.op('Slice', [cumsumT, g.op('Sub', [length, g.ints([1])]), length, g.ints([2])]), g.ints([2])]); // (b, h)
     const toEnd = g.op('Exp', [g.op('Min', [g.op('Sub', [g.op('Unsqueeze', [last, g.ints([-1])]), cumsumT]), g.scalar(0)])]); // (b, h, l)
     const added = g.op('Einsum', [g.op('Reshape', [toEnd, g.ints([0, gr, k, -1])]), dtx, v.B], { equation: 'bgkj,bjgkp,bjgn->bgkpn' });
     const decayedS0 = g.op('Mul', [S0, g.op('Reshape', [g.op('Exp', [last]), g.ints([0, gr, k, 1, 1])])]);
