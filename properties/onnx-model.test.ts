@@ -17,8 +17,10 @@ import { expectInputErrorAsync } from './helpers/expect-input-error.js';
 import { hfCheckpointDirs } from './helpers/oracle.js';
 import { batchRow, rowSlice } from './helpers/padding.js';
 
-// A float32 model against the float64 reference, as maxRel over a whole output.
-const FP32_TOL = 1e-5;
+// A float32 model against the float64 reference, as maxRel over a whole output. Looser than
+// the SSD graphs' 1e-5: each RMSNorm divides by the rms of its input, so on small activations
+// float32 rounding grows through 1..3 layers (seen: up to 6.8e-5 over 240 random models).
+const FP32_TOL = 2e-4;
 const RUNS = { numRuns: 15 };
 
 async function withOnnx<T>(model: ConstructorParameters<typeof OnnxModel>[0], options: ConstructorParameters<typeof OnnxModel>[1], body: (onnx: OnnxModel) => Promise<T>): Promise<T> {

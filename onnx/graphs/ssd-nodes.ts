@@ -31,6 +31,18 @@ export function discretiseDt(g: GraphBuilder, raw: Value, bias: Value, lo: Value
   });
 }
 
+/**
+ * Zero padding of one axis, written with pads for every axis: onnxruntime's transpose
+ * optimiser (run for the webgpu provider's layout) permutes Pad's pads as if they covered all
+ * axes and breaks the opset-18 form with an `axes` input.
+ */
+function padAxis(g: GraphBuilder, t: Value, rank: number, axis: number, before: number | Value, after: number | Value): Value {
+  const piece = (v: number | Value) => (typeof v === 'number' ? g.ints([v]) : v);
+  const zeros = (count: number) => (count > 0 ? [g.ints(new Array<number>(count).fill(0))] : []);
+  const pads = g.op('Concat', [...zeros(axis), piece(before), ...zeros(rank - 1), piece(after), ...zeros(rank - 1 - axis)], { axis: 0 }, 'pads');
+  return g.op('Pad', [t, pads, g.scalar(0)], {}, 'pad');
+}
+
 /** (..., l) -> (..., l, l) lower-triangular (diagonal included) 0/1 mask of a dynamic size. */
 function lowerMask(g: GraphBuilder, size: Value, diagonal: number): Value {
   const square = g.op('Concat', [size, size], { axis: 0 });
@@ -61,9 +73,7 @@ export function ssdChunkedNodes(g: GraphBuilder, v: SsdValues, dims: SsdGraphDim
     const length = g.op('Slice', [g.op('Shape', [v.x]), g.ints([1]), g.ints([2])], {}, 'length'); // (1)
     const qValue = g.ints([q]);
     const padLength = g.op('Mod', [g.op('Sub', [qValue, g.op('Mod', [length, qValue])]), qValue], {}, 'pad_length');
-    const pads = g.op('Concat', [g.ints([0]), padLength], { axis: 0 });
-    const pad = (t: Value) => g.op('Pad', [t, pads, g.scalar(0), g.ints([1])], {}, 'pad_to_chunks');
-    const chunks = (t: Value, inner: number[]) => g.op('Reshape', [pad(t), g.ints([0, -1, q, ...inner])], {}, 'to_chunks');
+    const chunks = (t: Value, inner: number[]) => g.op('Reshape', [padAxis(g, t, 2 + inner.length, 1, 0, padLength), g.ints([0, -1, q, ...inner])], {}, 'to_chunks');
     const x = chunks(v.x, [h, p]); // (b, c, q, h, p)
     const dt = chunks(v.dt, [h]); // (b, c, q, h); padded steps have dt = 0: identity steps
     const B = chunks(v.B, [gr, n]); // (b, c, q, g, n)
@@ -87,7 +97,7 @@ export function ssdChunkedNodes(g: GraphBuilder, v: SsdValues, dims: SsdGraphDim
     });
     const passed = g.scope('3_state_passing', () => {
       // z = [0, d_0, .., d_{c-1}] per head; decay[i, j] = exp(sum_{j < r <= i} z_r), summed directly.
-      const z = g.op('Pad', [g.op('Transpose', [states.chunkDecay], { perm: [0, 2, 1] }), g.ints([1, 0]), g.scalar(0), g.ints([2])]); // (b, h, c+1)
+      const z = padAxis(g, g.op('Transpose', [states.chunkDecay], { perm: [0, 2, 1] }), 3, 2, 1, 0); // (b, h, c+1)
       const count = g.op('Slice', [g.op('Shape', [z]), g.ints([2]), g.ints([3])]);
       const expanded = g.op('Mul', [g.op('Unsqueeze', [z, g.ints([-1])]), lowerMask(g, count, -1)]); // (b, h, c+1, c+1): z_i where i > j
       const segments = g.op('CumSum', [expanded, g.scalar(2, 'int64')], {}, 'segment_sums');
