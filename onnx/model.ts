@@ -50,34 +50,21 @@ export class OnnxModel implements CausalLM {
   async forward(inputs: ForwardInputs, options: ForwardOptions = {}): Promise<ForwardOutputs> {
     this.resolveOptions(options);
     if (options.behaviour !== undefined) throw new InputError('behaviour', 'none (ONNX graphs implement whole semantics)', 'a behaviour');
-    const { inputIds } = inputs;
-    // The reference's checks (ids in range, mask 0/1, cache shapes) run on a dry forward of
-    // nothing: validate() is private, so run the cheap checks the same way the reference does.
-    if (inputIds.shape.length !== 2) throw new InputError('inputIds', 'shape (b, l)', `${inputIds.shape.length}-d`);
-    const [b, l] = inputIds.shape;
-    inputIds.data.forEach((id, i) => {
-      if (!Number.isInteger(id) || id < 0 || id >= this.config.vocab_size) throw new InputError('inputIds', `token ids in [0, ${this.config.vocab_size})`, `${id} at row ${Math.floor(i / l)}, position ${i % l}`);
-    });
+    const { b, l, ids, mask } = this.reference.checkInputs(inputs);
     if (inputs.cache) {
       if (l !== 1) throw new InputError('inputIds', 'one token per row when continuing from a cache (the ONNX step graph)', `${l} tokens`);
       const session = await this.sessions.get('step', this.options.provider, () => buildStepGraph(this.spec()).build());
-      const feeds: Record<string, HostTensor> = { input_ids: int64Host([b, 1], inputIds.data) };
+      const feeds: Record<string, HostTensor> = { input_ids: int64Host([b, 1], ids) };
       inputs.cache.forEach((layer, i) => {
         feeds[cacheNames(i).pastTail] = toHost(layer.convTail, 'float32');
         feeds[cacheNames(i).pastState] = toHost(layer.state, 'float32');
       });
       return this.outputs(await session.run(feeds));
     }
-    const mask = inputs.attentionMask;
-    if (mask) {
-      mask.data.forEach((v, i) => {
-        if (v !== 0 && v !== 1) throw new InputError('attentionMask', 'values 0 or 1', `${v} at row ${Math.floor(i / l)}, position ${i % l}`);
-      });
-    }
     const session = await this.sessions.get('prefill', this.options.provider, () => buildPrefillGraph(this.spec()).build());
     return this.outputs(await session.run({
-      input_ids: int64Host([b, l], inputIds.data),
-      attention_mask: mask ? int64Host(mask.shape, mask.data) : int64Host([b, l], new Array<number>(b * l).fill(1)),
+      input_ids: int64Host([b, l], ids),
+      attention_mask: int64Host([b, l], mask ?? new Array<number>(b * l).fill(1)),
     }));
   }
 

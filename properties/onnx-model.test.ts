@@ -4,7 +4,7 @@ import { describe, expect, test as plainTest } from 'vitest';
 import { checkOracle, LOGITS_TOLERANCE } from '../cli/checks/model-oracle.js';
 import { difference } from '../reference/compare.js';
 import { loadCheckpoint } from '../reference/model/checkpoint.js';
-import { generate, type GenerateOutputs } from '../reference/model/generate.js';
+import { generate } from '../reference/model/generate.js';
 import { padRows } from '../reference/model/padding.js';
 import { withRoundedWeights } from '../reference/model/precision-emulation.js';
 import { randomModel } from '../reference/model/random-model.js';
@@ -16,6 +16,7 @@ import { PROVIDER } from './helpers/provider.js';
 import { expectInputErrorAsync } from './helpers/expect-input-error.js';
 import { hfCheckpointDirs } from './helpers/oracle.js';
 import { batchRow, rowSlice } from './helpers/padding.js';
+import { expectSameTokens } from './helpers/tokens.js';
 
 // A float32 model against the float64 reference, as maxRel over a whole output. Looser than
 // the SSD graphs' 1e-5: each RMSNorm divides by the rms of its input, so on small activations
@@ -29,25 +30,6 @@ async function withOnnx<T>(model: ConstructorParameters<typeof OnnxModel>[0], op
     return await body(onnx);
   } finally {
     await onnx.release();
-  }
-}
-
-/**
- * Greedy tokens agree, except that where they first differ both runs must have been at a
- * near tie (top two logits within 1e-4 of the logits' scale): float32 may order those either way.
- */
-function expectSameTokens(a: GenerateOutputs, b: GenerateOutputs, promptWidth: number): void {
-  const [rows, total] = a.sequences.shape;
-  const vocab = a.logits.shape[2];
-  for (let row = 0; row < rows; row++) {
-    for (let t = promptWidth; t < total; t++) {
-      if (a.sequences.data[row * total + t] === b.sequences.data[row * total + t]) continue;
-      const step = t - promptWidth;
-      const logits = Array.from(a.logits.data.subarray((row * (total - promptWidth) + step) * vocab, (row * (total - promptWidth) + step + 1) * vocab)).sort((x, y) => y - x);
-      const scale = Math.max(...logits.map(Math.abs));
-      expect(logits[0] - logits[1], `row ${row} step ${step}: tokens differ without a near tie`).toBeLessThan(1e-4 * scale);
-      break;
-    }
   }
 }
 
@@ -127,7 +109,7 @@ describe(`ONNX model graphs on the ${PROVIDER} provider`, () => {
     await withOnnx(model, { semantics: 'reference', precision: 'fp32', provider: PROVIDER }, async (onnx) => {
       await expectInputErrorAsync(() => onnx.forward({ inputIds: tensor([1, 3], [1, 2, 8]) }), 'inputIds');
       await expectInputErrorAsync(() => onnx.forward({ inputIds: tensor([1, 3], [1, 2, 3]), attentionMask: tensor([1, 3], [1, 2, 1]) }), 'attentionMask');
-      await expectInputErrorAsync(() => onnx.forward({ inputIds: tensor([1, 3], [1, 2, 3]), attentionMask: tensor([1, 4], [1, 1, 1, 1]) }), /^input 'attention_mask': expected seq = 3/);
+      await expectInputErrorAsync(() => onnx.forward({ inputIds: tensor([1, 3], [1, 2, 3]), attentionMask: tensor([1, 4], [1, 1, 1, 1]) }), 'attentionMask');
       const { cache } = await onnx.forward({ inputIds: tensor([1, 3], [1, 2, 3]) });
       await expectInputErrorAsync(() => onnx.forward({ inputIds: tensor([1, 2], [1, 2]), cache }), 'inputIds');
       await expectInputErrorAsync(() => onnx.forward({ inputIds: tensor([1, 3], [1, 2, 3]) }, { semantics: 'hf' }), 'semantics');

@@ -4,6 +4,7 @@ import type { Precision } from '../../reference/tensor/precision.js';
 import type { GraphPrecision } from '../../onnx/graphs/ssd-graph.js';
 import type { ExecutionProvider } from '../../onnx/runtime/providers.js';
 import { ssdOnnx, ssdStepOnnx } from '../../onnx/ssd.js';
+import { ssdCuda, ssdStepCuda } from '../../kernels/ssd.js';
 
 /** An implementation of the SSD layer that the harness can check. */
 export interface SsdImplementation {
@@ -37,5 +38,19 @@ export function onnxSsd(provider: ExecutionProvider, precision: GraphPrecision):
     precision,
     run: (form, inputs, chunkSize) => ssdOnnx(inputs, options(form, chunkSize)),
     step: (form, inputs, chunkSize) => ssdStepOnnx(inputs, options(form, chunkSize)),
+  };
+}
+
+const DEVICE_DTYPE = { fp32: 'float32', fp16: 'float16', bf16: 'bfloat16' } as const;
+
+/** The CUDA kernels: the chunked forward, and the step kernel for the decode step. */
+export function cudaSsd(precision: 'fp32' | 'fp16' | 'bf16'): SsdImplementation {
+  const dtype = DEVICE_DTYPE[precision];
+  return {
+    name: `cuda-${precision}`,
+    forms: ['chunked'],
+    precision,
+    run: (_form, inputs, chunkSize) => ssdCuda(inputs, { chunkSize, dtype }),
+    step: (_form, inputs) => ssdStepCuda(inputs, { dtype }),
   };
 }

@@ -6,6 +6,7 @@ import { choice, stringOption, type Command } from '../args.js';
 import { ssdImplementation, type ImplChoice } from '../impl-options.js';
 import { checkModel } from '../checks/model-check.js';
 import { EXECUTION_PROVIDERS } from '../../onnx/runtime/providers.js';
+import { cudaStatus } from '../../kernels/native.js';
 import { GATE_TAG } from '../checks/tolerances.js';
 import { checkSsdCase, type SsdCaseResult } from '../checks/ssd-case.js';
 import { DEFAULT_REPORT_DIR, HF_FIXTURES, SSD_FIXTURES } from '../project-paths.js';
@@ -106,7 +107,8 @@ verify.json (every comparison, with run details) and verify.md.
 
 Implementations: reference (quadratic, recurrent and chunked SSD forms; the model in hf and
 reference semantics); onnx in fp32 and fp16 on the --ep provider (ssd and ssd-quadratic
-graphs; prefill and step graphs).
+graphs; prefill and step graphs); cuda in fp32, fp16 and bf16 when a CUDA device is present
+(otherwise a note says why not).
 
 Options:
   --fixtures dir      folder of SSD cases (default: the bundled ones)
@@ -129,9 +131,11 @@ Exit code: 0 when every row passes, 1 otherwise, 2 on bad input or a missing pro
     if (positionals.length > 0) throw new InputError('ssdcheck verify', 'no positional arguments', positionals.join(' '));
     const cases = listCases(resolve(stringOption(values, 'fixtures') ?? SSD_FIXTURES));
     const provider = choice('--ep', stringOption(values, 'ep') ?? 'cpu', EXECUTION_PROVIDERS);
+    const cuda = cudaStatus();
     const impls: ImplChoice[] = [
       { impl: 'reference', provider: 'cpu', precision: 'fp32' },
       ...(values['skip-onnx'] ? [] : (['fp32', 'fp16'] as const).map((precision) => ({ impl: 'onnx', provider, precision }) as const)),
+      ...(cuda.available ? (['fp32', 'fp16', 'bf16'] as const).map((precision) => ({ impl: 'cuda', provider: 'cpu', precision }) as const) : []),
     ];
     const ssd: SsdCaseResult[] = [];
     for (const path of cases) {
@@ -143,12 +147,13 @@ Exit code: 0 when every row passes, 1 otherwise, 2 on bad input or a missing pro
     const model = await modelRows(resolve(stringOption(values, 'checkpoints') ?? HF_FIXTURES), impls);
     const rows = [...ssd.flatMap(ssdRows), ...model.rows];
     const pass = rows.every((r) => r.pass);
-    const report = { tool: 'ssdcheck verify', pass, run: runInfo(), rows, notes: model.notes, details: { ssd, model: model.details } };
+    const report = { tool: 'ssdcheck verify', pass, run: runInfo(), cuda: cuda.device ?? { available: false, reason: cuda.reason }, rows, notes: [...model.notes, ...(cuda.available ? [] : [`cuda rows left out: ${cuda.reason}`])], details: { ssd, model: model.details } };
     const table = formatTable(
       ['suite', 'case', 'impl', 'variant', 'error', 'metric', 'tolerance', 'detail', 'result'],
       rows.map((r) => [r.suite, r.case, r.impl, r.variant, formatError(r.error), r.metric, formatError(r.tolerance), r.detail, r.pass ? 'pass' : 'FAIL']),
     );
-    const summary = [...model.notes.map((n) => `note: ${n}`), `${rows.filter((r) => r.pass).length} of ${rows.length} rows pass: ${pass ? 'PASS' : 'FAIL'}`].join('\n');
+    const notes = [...model.notes, ...(cuda.available ? [] : [`cuda rows left out: ${cuda.reason}`])];
+    const summary = [...notes.map((n) => `note: ${n}`), `${rows.filter((r) => r.pass).length} of ${rows.length} rows pass: ${pass ? 'PASS' : 'FAIL'}`].join('\n');
     const outDir = resolve(stringOption(values, 'out') ?? DEFAULT_REPORT_DIR);
     mkdirSync(outDir, { recursive: true });
     writeFileSync(join(outDir, 'verify.json'), JSON.stringify(report, null, 2) + '\n');

@@ -51,7 +51,8 @@ export class Mamba2Model {
     return { behaviour: options.behaviour ?? BEHAVIOUR[semantics], form, chunkSize, store };
   }
 
-  private validate(inputs: ForwardInputs): { b: number; l: number; ids: Float64Array; mask?: Float64Array } {
+  /** Checks ids, mask and cache as every implementation of the model must; returns them flat. */
+  checkInputs(inputs: ForwardInputs): { b: number; l: number; ids: Float64Array; mask?: Float64Array } {
     const { inputIds } = inputs;
     if (inputIds.shape.length !== 2 || inputIds.shape[0] < 1 || inputIds.shape[1] < 1) {
       throw new InputError('inputIds', 'shape (b, l) with b, l >= 1', formatShape(inputIds.shape));
@@ -83,7 +84,7 @@ export class Mamba2Model {
   /** Logits for every position and the cache after the last one. */
   forward(inputs: ForwardInputs, options: ForwardOptions = {}): ForwardOutputs {
     const resolved = this.resolveOptions(options);
-    const { b, l, ids, mask } = this.validate(inputs);
+    const { b, l, ids, mask } = this.checkInputs(inputs);
     const { d } = this.dims;
     const eps = this.config.layer_norm_epsilon;
     let hidden: Float64Array = new Float64Array(b * l * d); // (b, l, d) residual stream

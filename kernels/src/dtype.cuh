@@ -1,0 +1,37 @@
+// Loads and stores of the three storage types, always computing in float.
+#pragma once
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include "params.h"
+
+namespace ssdcheck {
+
+template <typename T> __device__ __forceinline__ float load(const T* p, int64_t i);
+template <> __device__ __forceinline__ float load<float>(const float* p, int64_t i) { return p[i]; }
+template <> __device__ __forceinline__ float load<__half>(const __half* p, int64_t i) { return __half2float(p[i]); }
+template <> __device__ __forceinline__ float load<__nv_bfloat16>(const __nv_bfloat16* p, int64_t i) { return __bfloat162float(p[i]); }
+
+template <typename T> __device__ __forceinline__ void store(T* p, int64_t i, float v);
+template <> __device__ __forceinline__ void store<float>(float* p, int64_t i, float v) { p[i] = v; }
+template <> __device__ __forceinline__ void store<__half>(__half* p, int64_t i, float v) { p[i] = __float2half_rn(v); }
+template <> __device__ __forceinline__ void store<__nv_bfloat16>(__nv_bfloat16* p, int64_t i, float v) { p[i] = __float2bfloat16_rn(v); }
+
+// torch's softplus (threshold 20), then the time_step_limit clamp.
+__device__ __forceinline__ float discretise_dt(float raw, float bias, float lo, float hi) {
+  const float v = raw + bias;
+  const float soft = v > 20.f ? v : log1pf(expf(v));
+  return fminf(fmaxf(soft, lo), hi);
+}
+
+__device__ __forceinline__ float silu(float v) { return v / (1.f + expf(-v)); }
+
+// The one dispatch site per launcher: runs `body` with T bound to the storage type.
+#define SSDCHECK_DISPATCH(dtype, ...)                                   \
+  switch (dtype) {                                                     \
+    case DType::F32: { using T = float; __VA_ARGS__; break; }           \
+    case DType::F16: { using T = __half; __VA_ARGS__; break; }          \
+    case DType::BF16: { using T = __nv_bfloat16; __VA_ARGS__; break; }  \
+    default: return cudaErrorInvalidValue;                              \
+  }
+
+}  // namespace ssdcheck

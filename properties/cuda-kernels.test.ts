@@ -1,0 +1,168 @@
+import { fc, test } from '@fast-check/vitest';
+import { describe, expect, test as plainTest } from 'vitest';
+import { difference } from '../reference/compare.js';
+import { causalConv } from '../reference/model/conv.js';
+import { rmsNorm, silu } from '../reference/model/ops.js';
+import { baselineErrors } from '../reference/ssd/precision-baseline.js';
+import { ssdChunked, ssdStep } from '../reference/ssd/index.js';
+import { roundTensor } from '../reference/tensor/precision.js';
+import { SeededRandom } from '../reference/tensor/seeded-random.js';
+import { tensor } from '../reference/tensor/tensor.js';
+import { fromDevice, requireKernels, toDevice, withDeviceScope } from '../kernels/device.js';
+import type { DeviceDType } from '../kernels/native.js';
+import { ssdCuda, ssdStepCuda } from '../kernels/ssd.js';
+import { buildSsdInputs, ssdCaseSpec, type SsdInputsLimits } from './arbitraries/ssd-inputs.js';
+import { CUDA } from './helpers/cuda.js';
+import { expectClose } from './helpers/expect-close.js';
+
+// True fp32 (no TF32) against float64: torch's fp32 atol as maxRel.
+const FP32_TOL = 1e-5;
+const PRECISION = { float32: 'fp32', float16: 'fp16', bfloat16: 'bf16' } as const;
+const dtypes = fc.constantFrom<DeviceDType>('float32', 'float16', 'bfloat16');
+const kernelChunk = fc.oneof(fc.constantFrom(64, 128, 256), fc.integer({ min: 1, max: 40 }));
+
+async function expectSsdMatches(limits: SsdInputsLimits, spec: Parameters<typeof buildSsdInputs>[0], chunkSize: number, dtype: DeviceDType) {
+  const inputs = buildSsdInputs(spec);
+  const exact = ssdChunked(inputs, chunkSize);
+  const out = await ssdCuda(inputs, { chunkSize, dtype });
+  if (dtype === 'float32') {
+    expectClose(out.y, exact.y, FP32_TOL, 'y');
+    expectClose(out.finalState, exact.finalState, FP32_TOL, 'final state');
+    return;
+  }
+  // fp16/bf16: at most 2x the error of the float64 reference on rounded inputs (semantics s.7).
+  const baseline = baselineErrors(PRECISION[dtype], inputs, exact, chunkSize);
+  expect(difference(out.y, exact.y).maxRel).toBeLessThanOrEqual(2 * baseline.y + FP32_TOL);
+  expect(difference(out.finalState, exact.finalState).maxRel).toBeLessThanOrEqual(2 * baseline.finalState + FP32_TOL);
+}
+
+describe.skipIf(!CUDA.available)(`CUDA kernels on ${CUDA.device?.name ?? 'no device'}`, () => {
+  test.prop([ssdCaseSpec({ maxLength: 300 }), kernelChunk, dtypes], { numRuns: 60 })('chunked SSD kernel equals the reference (groups, lengths, chunk sizes, states, limits, dtypes)', (spec, q, dtype) =>
+    expectSsdMatches({}, spec, q, dtype));
+
+  test.prop([ssdCaseSpec({ minLength: 1000, maxLength: 5000, maxBatch: 1 }), fc.constantFrom(64, 128, 256), dtypes], { numRuns: 6 })('long sequences up to 5000 steps', (spec, q, dtype) =>
+    expectSsdMatches({}, spec, q, dtype));
+
+  test.prop([ssdCaseSpec({ maxLength: 20 }), dtypes], { numRuns: 40 })('decode step kernel equals the reference step (with the dt limit)', async (spec, dtype) => {
+    const inputs = buildSsdInputs({ ...spec, withInitialState: true });
+    const [b, l, h, p] = inputs.x.shape;
+    const [, , g, n] = inputs.B.shape;
+    const last = (t: typeof inputs.x, inner: number[]) => tensor([b, ...inner], Array.from({ length: b }, (_, bi) => Array.from(t.data.subarray((bi * l + l - 1) * inner.reduce((x, y) => x * y, 1), (bi * l + l) * inner.reduce((x, y) => x * y, 1)))).flat());
+    const step = { ...inputs, state: inputs.initialState!, x: last(inputs.x, [h, p]), dt: last(inputs.dt, [h]), B: last(inputs.B, [g, n]), C: last(inputs.C, [g, n]) };
+    const exact = ssdStep(step);
+    const out = await ssdStepCuda(step, { dtype });
+    const rounded = ssdStep({ ...step, x: roundTensor(step.x, PRECISION[dtype]), B: roundTensor(step.B, PRECISION[dtype]), C: roundTensor(step.C, PRECISION[dtype]) });
+    const tolY = dtype === 'float32' ? FP32_TOL : 2 * difference(roundTensor(rounded.y, PRECISION[dtype]), exact.y).maxRel + FP32_TOL;
+    const tolState = dtype === 'float32' ? FP32_TOL : 2 * difference(rounded.state, exact.state).maxRel + FP32_TOL;
+    expect(difference(out.y, exact.y).maxRel).toBeLessThanOrEqual(tolY);
+    expect(difference(out.state, exact.state).maxRel).toBeLessThanOrEqual(tolState);
+  });
+
+  test.prop([fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 70 }), fc.integer({ min: 2, max: 4 }), fc.boolean(), fc.boolean(), fc.nat()], { numRuns: 40 })(
+    'conv kernel equals the reference conv, with and without tail and bias; its tail too',
+    async (b, l, channels, K, withTail, withBias, seed) => {
+      const r = new SeededRandom(seed);
+      const x = r.normals(b * l * channels);
+      const weight = tensor([channels, 1, K], r.uniforms(channels * K, -0.5, 0.5));
+      const bias = withBias ? tensor([channels], r.normals(channels)) : undefined;
+      const tail = withTail ? r.normals(b * (K - 1) * channels) : undefined;
+      const exact = causalConv(x, b, l, channels, weight, bias, tail);
+      const k = requireKernels();
+      await withDeviceScope((track) => {
+        const out = k.conv({
+          x: track(toDevice(k, tensor([b, l, channels], x), 'float32')),
+          weight: track(toDevice(k, tensor([channels, K], weight.data), 'float32')),
+          bias: bias && track(toDevice(k, bias, 'float32')),
+          tail: tail && track(toDevice(k, tensor([b, K - 1, channels], tail), 'float32')),
+        });
+        track(out.out);
+        track(out.tail);
+        expectClose(fromDevice(out.out), tensor([b, l, channels], exact.out), FP32_TOL, 'conv out');
+        expectClose(fromDevice(out.tail), tensor([b, K - 1, channels], exact.tail), FP32_TOL, 'conv tail');
+      });
+    },
+  );
+
+  test.prop([fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 300 }), fc.boolean(), fc.nat()], { numRuns: 40 })(
+    'gated RMSNorm kernel equals the reference, group-wise and whole-width',
+    async (rows, groups, groupSize, whole, seed) => {
+      const r = new SeededRandom(seed);
+      const width = groups * groupSize;
+      const y = r.normals(rows * width);
+      const z = r.normals(rows * width);
+      const weight = tensor([width], r.normals(width, 1, 0.2));
+      const gated = y.map((v, i) => v * silu(z[i]));
+      const exact = rmsNorm(gated, whole ? width : groupSize, weight, 1e-5);
+      const k = requireKernels();
+      await withDeviceScope((track) => {
+        const out = track(k.gatedNorm({ y: track(toDevice(k, tensor([rows, width], y), 'float32')), z: track(toDevice(k, tensor([rows, width], z), 'float32')), weight: track(toDevice(k, weight, 'float32')), groupSize: whole ? width : groupSize, eps: 1e-5 }));
+        expectClose(fromDevice(out), tensor([rows, width], exact), FP32_TOL, 'gated norm');
+      });
+    },
+  );
+});
+
+describe.skipIf(!CUDA.available)('CUDA safety', () => {
+  plainTest('bad arguments are errors naming the argument, never an abort', () => {
+    const k = requireKernels();
+    const x = k.zeros('float32', [1, 4, 2, 3]);
+    const B = k.zeros('float32', [1, 4, 1, 5]);
+    const h2 = k.zeros('float32', [2]);
+    const dt = k.zeros('float32', [1, 4, 2]);
+    const base = { x, B, C: B, dt, A: h2, dtBias: h2, chunkSize: 4 };
+    expect(() => k.ssdChunked({ ...base, C: k.zeros('float16', [1, 4, 1, 5]) })).toThrow(/^C: expected dtype float32, got float16/);
+    expect(() => k.ssdChunked({ ...base, dt: k.zeros('float32', [1, 5, 2]) })).toThrow(/^dt: expected shape \(1, 4, 2\), got \(1, 5, 2\)/);
+    expect(() => k.ssdChunked({ ...base, B: k.zeros('float32', [1, 4, 3, 5]), C: k.zeros('float32', [1, 4, 3, 5]) })).toThrow(/^B: expected a group count g dividing h = 2/);
+    expect(() => k.ssdChunked({ ...base, chunkSize: 0 })).toThrow(/^chunkSize: expected an integer in \[1, 1024\]/);
+    expect(() => k.ssdChunked({ ...base, x: { shape: [1] } as never })).toThrow(/^x: expected a DeviceTensor, got another value/);
+    expect(() => k.ssdChunked({ ...base, dtLo: 1, dtHi: 0.5 })).toThrow(/^dtLo\/dtHi: expected 0 <= lo <= hi/);
+    expect(() => (k.ssdChunked as (...a: unknown[]) => unknown)()).toThrow(/^ssdChunked: expected one object of named arguments/);
+    expect(() => k.upload(new Float32Array(3), 'float32', [2, 2])).toThrow(/^data: expected 4 values for shape \(2, 2\), got 3/);
+    expect(() => k.upload(new Float32Array(4), 'float16', [4])).toThrow(/^data: expected a Uint16Array/);
+    expect(() => k.upload(new Float32Array(4), 'float64' as never, [4])).toThrow(/^dtype: expected one of float32, float16, bfloat16, got float64/);
+    dt.free();
+    expect(dt.freed).toBe(true);
+    expect(() => k.ssdChunked(base)).toThrow(/^dt: expected a live DeviceTensor, got one already freed/);
+    expect(() => dt.download()).toThrow(/expected a live DeviceTensor/);
+    for (const t of [x, B, h2]) t.free();
+  });
+
+  plainTest('a zero-length sequence is refused before the kernel; NaN and Inf propagate without hanging', async () => {
+    const k = requireKernels();
+    expect(() => k.ssdChunked({ x: k.zeros('float32', [1, 0, 1, 1]), B: k.zeros('float32', [1, 0, 1, 1]), C: k.zeros('float32', [1, 0, 1, 1]), dt: k.zeros('float32', [1, 0, 1]), A: k.zeros('float32', [1]), dtBias: k.zeros('float32', [1]), chunkSize: 4 })).toThrow(/^x: expected b, l, h, p >= 1/);
+    const nan = Float32Array.of(NaN, 1, Infinity, 2);
+    await withDeviceScope((track) => {
+      const out = k.ssdChunked({
+        x: track(k.upload(nan, 'float32', [1, 4, 1, 1])), B: track(k.upload(Float32Array.of(1, 1, 1, 1), 'float32', [1, 4, 1, 1])), C: track(k.upload(Float32Array.of(1, 1, 1, 1), 'float32', [1, 4, 1, 1])),
+        dt: track(k.upload(Float32Array.of(0, 0, 0, 0), 'float32', [1, 4, 1])), A: track(k.upload(Float32Array.of(-1), 'float32', [1])), dtBias: track(k.upload(Float32Array.of(0), 'float32', [1])), chunkSize: 2,
+      });
+      track(out.y);
+      track(out.finalState);
+      expect(Array.from(out.y.download()).some(Number.isNaN)).toBe(true);
+    });
+  });
+
+  plainTest('out of device memory is a clear error and leaks nothing', () => {
+    const k = requireKernels();
+    const before = k.memoryInfo().free;
+    expect(() => k.zeros('float32', [2 ** 20, 2 ** 20])).toThrow(/^out of device memory: asked for \d+ bytes/);
+    expect(k.memoryInfo().free).toBe(before);
+  });
+
+  plainTest('10,000 calls in a loop leave device memory where it started', async () => {
+    const k = requireKernels();
+    const inputs = buildSsdInputs({ dims: { batch: 1, length: 16, groups: 1, headsPerGroup: 2, headDim: 4, stateSize: 4 }, withInitialState: true, withLimit: true, valueSeed: 1 });
+    await ssdCuda(inputs, { chunkSize: 8, dtype: 'float32' });
+    const before = k.memoryInfo().free;
+    for (let i = 0; i < 10_000; i++) await ssdCuda(inputs, { chunkSize: 8, dtype: i % 2 ? 'float16' : 'float32' });
+    expect(k.memoryInfo().free).toBe(before);
+  });
+});
+
+describe.skipIf(CUDA.available)('without a CUDA device (CI)', () => {
+  plainTest('the addon reports why it cannot run, and a call says so instead of crashing', async () => {
+    expect(CUDA.reason).toMatch(/no CUDA device|not built/);
+    const inputs = buildSsdInputs({ dims: { batch: 1, length: 4, groups: 1, headsPerGroup: 1, headDim: 2, stateSize: 2 }, withInitialState: false, withLimit: false, valueSeed: 1 });
+    await expect(ssdCuda(inputs, { chunkSize: 4, dtype: 'float32' })).rejects.toThrow(/^--impl cuda: expected a built CUDA addon and a CUDA device, got /);
+  });
+});
