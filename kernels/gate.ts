@@ -57,7 +57,9 @@ for (const tool of ['memcheck', 'racecheck']) {
   console.log(`gate:gpu: compute-sanitizer ${tool}: ${summary}`);
 }
 const sanitizerClean = Object.values(sanitizer).every((s) => /: 0 (errors|hazards)/.test(s));
-const passed = counts !== null && Number(counts[2]) === 0 && Number(counts[3] ?? 0) === 0 && fixtureRows.every((r) => r.pass) && sanitizerClean;
+// Skips cannot hide a failure here: SSDCHECK_REQUIRE_CUDA=1 turns a missing device into a
+// failure, so the only skipped cases are the ones for machines without a device.
+const passed = counts !== null && Number(counts[1]) > 0 && Number(counts[2]) === 0 && fixtureRows.every((r) => r.pass) && sanitizerClean;
 const report = {
   gate: 'gpu', passed, run: runInfo(), device: status.device, seed,
   tests: counts ? { passed: Number(counts[1]), failed: Number(counts[2]), skipped: Number(counts[3] ?? 0) } : { error: tests.stdout.slice(-500) + tests.stderr.slice(-500) },
