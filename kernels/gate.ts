@@ -25,6 +25,9 @@ if (!status.available) {
   console.error(`gate:gpu: no GPU to gate on: ${status.reason}`);
   process.exit(2);
 }
+// The NVIDIA driver's own version (cudaDriverGetVersion gives only the CUDA API level).
+const smi = spawnSync('nvidia-smi', ['--query-gpu=name,driver_version,memory.total', '--format=csv,noheader'], { encoding: 'utf-8' });
+const nvidiaSmi = smi.status === 0 ? smi.stdout.trim() : `nvidia-smi unavailable (${smi.error?.message ?? smi.status})`;
 const seed = process.env.SSDCHECK_SEED ?? String((Math.random() * 2 ** 31) | 0);
 const tsx = join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 
@@ -61,7 +64,7 @@ const sanitizerClean = Object.values(sanitizer).every((s) => /: 0 (errors|hazard
 // failure, so the only skipped cases are the ones for machines without a device.
 const passed = counts !== null && Number(counts[1]) > 0 && Number(counts[2]) === 0 && fixtureRows.every((r) => r.pass) && sanitizerClean;
 const report = {
-  gate: 'gpu', passed, run: runInfo(), device: status.device, seed,
+  gate: 'gpu', passed, run: runInfo(), device: status.device, nvidiaSmi, seed,
   tests: counts ? { passed: Number(counts[1]), failed: Number(counts[2]), skipped: Number(counts[3] ?? 0) } : { error: tests.stdout.slice(-500) + tests.stderr.slice(-500) },
   fixtures: fixtureRows, maxErrors, sanitizer, sourcesHash: kernelSourcesHash(),
 };
