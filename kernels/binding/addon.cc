@@ -7,6 +7,7 @@
 // Every argument is checked here, before any launch (CHECK_SHAPE at the boundary); errors are
 // JavaScript exceptions naming the argument, the expected and the actual value. Nothing in here
 // aborts the process, and device memory is freed by free() or, at the latest, the finalizer.
+#include <dlfcn.h>
 #include <napi.h>
 
 #include <cmath>
@@ -51,13 +52,25 @@ DType parse_dtype(Napi::Env env, const Napi::Value& v, const std::string& argume
   fail(env, argument, "one of float32, float16, bfloat16", s);
 }
 
-void require_device(Napi::Env env) {
+// Why there is no usable device, or an empty string when there is one. cudart reports a
+// machine without any NVIDIA driver as "driver version is insufficient"; say what it is.
+std::string no_device_reason() {
   int count = 0;
   const cudaError_t err = cudaGetDeviceCount(&count);
-  if (err != cudaSuccess || count == 0) {
-    cudaGetLastError();
-    throw Napi::Error::New(env, std::string("no CUDA device: ") + (err != cudaSuccess ? cudaGetErrorString(err) : "no device found"));
+  if (err == cudaSuccess && count > 0) return "";
+  cudaGetLastError();
+  if (err == cudaErrorInsufficientDriver) {
+    void* driver = dlopen("libcuda.so.1", RTLD_LAZY | RTLD_NOLOAD);
+    if (!driver) driver = dlopen("libcuda.so.1", RTLD_LAZY);
+    if (!driver) return "no CUDA device: no NVIDIA driver (libcuda.so.1 not found)";
+    dlclose(driver);
   }
+  return std::string("no CUDA device: ") + (err != cudaSuccess ? cudaGetErrorString(err) : "no device found");
+}
+
+void require_device(Napi::Env env) {
+  const std::string reason = no_device_reason();
+  if (!reason.empty()) throw Napi::Error::New(env, reason);
 }
 
 class DeviceTensor : public Napi::ObjectWrap<DeviceTensor> {
@@ -414,13 +427,13 @@ Napi::Value DeviceInfo(const Napi::CallbackInfo& info) {
   int runtime = 0, driver = 0, count = 0;
   cudaRuntimeGetVersion(&runtime);
   out.Set("runtimeVersion", runtime);
-  const cudaError_t err = cudaGetDeviceCount(&count);
-  if (err != cudaSuccess || count == 0) {
-    cudaGetLastError();
+  const std::string reason = no_device_reason();
+  if (!reason.empty()) {
     out.Set("available", false);
-    out.Set("reason", std::string("no CUDA device: ") + (err != cudaSuccess ? cudaGetErrorString(err) : "no device found"));
+    out.Set("reason", reason);
     return out;
   }
+  cudaGetDeviceCount(&count);
   cudaDriverGetVersion(&driver);
   cudaDeviceProp prop{};
   check_cuda(env, cudaGetDeviceProperties(&prop, 0), "cudaGetDeviceProperties");
