@@ -3,7 +3,7 @@ import type { Mamba2Config, ModelDims } from '../reference/model/config.js';
 import type { CausalLM } from '../reference/model/generate.js';
 import type { LayerCache } from '../reference/model/mixer.js';
 import type { ForwardInputs, ForwardOutputs, Mamba2Model, ModelCache } from '../reference/model/model.js';
-import { linear, rmsNorm } from '../reference/model/ops.js';
+import { columns, linear, maskRows, rmsNorm } from '../reference/model/ops.js';
 import { BEHAVIOUR, type ForwardOptions, type ResolvedOptions, type Semantics } from '../reference/model/semantics.js';
 import type { LayerWeights } from '../reference/model/weights.js';
 import { tensor, type Tensor } from '../reference/tensor/tensor.js';
@@ -14,21 +14,6 @@ export interface CudaModelOptions {
   readonly semantics: Semantics;
   /** storage of the mixer's activations on the device */
   readonly dtype: DeviceDType;
-}
-
-/** Columns [from, from + width) of a (rows, stride) matrix. */
-function columns(values: Float64Array, rows: number, stride: number, from: number, width: number): Float64Array {
-  const out = new Float64Array(rows * width);
-  for (let r = 0; r < rows; r++) out.set(values.subarray(r * stride + from, r * stride + from + width), r * width);
-  return out;
-}
-
-function maskRows(values: Float64Array, mask: Float64Array, width: number): Float64Array {
-  const out = Float64Array.from(values);
-  mask.forEach((m, position) => {
-    if (m === 0) out.fill(0, position * width, (position + 1) * width);
-  });
-  return out;
 }
 
 /**

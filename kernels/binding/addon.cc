@@ -258,6 +258,35 @@ void finish(Napi::Env env, cudaError_t launched, const char* what) {
   check_cuda(env, cudaDeviceSynchronize(), what);
 }
 
+// The per-head parameters both SSD entry points take: A (h), dtBias (h), D (h) or none.
+struct HeadArgs {
+  const float* A;
+  const float* dt_bias;
+  const float* D;
+};
+
+HeadArgs head_args(Napi::Env env, const Napi::Object& a, int64_t h) {
+  DeviceTensor* A = tensor_arg(env, a, "A");
+  expect(env, "A", A, {h}, DType::F32);
+  DeviceTensor* dt_bias = tensor_arg(env, a, "dtBias");
+  expect(env, "dtBias", dt_bias, {h}, DType::F32);
+  DeviceTensor* D = tensor_arg(env, a, "D", true);
+  if (D) expect(env, "D", D, {h}, DType::F32);
+  return {static_cast<const float*>(A->data(env, "A")), static_cast<const float*>(dt_bias->data(env, "dtBias")), D ? static_cast<const float*>(D->data(env, "D")) : nullptr};
+}
+
+// x and B define the dims: x (b, [l,] h, p) and B (b, [l,] g, n) with g dividing h.
+void check_x_B(Napi::Env env, const DeviceTensor* x, const DeviceTensor* B, bool sequence) {
+  const size_t rank = sequence ? 4 : 3;
+  if (x->shape().size() != rank) fail(env, "x", sequence ? "a 4-d tensor (b, l, h, p)" : "a 3-d tensor (b, h, p)", shape_text(x->shape()));
+  if (B->shape().size() != rank) fail(env, "B", sequence ? "a 4-d tensor (b, l, g, n)" : "a 3-d tensor (b, g, n)", shape_text(B->shape()));
+  for (int64_t d : x->shape()) {
+    if (d < 1) fail(env, "x", sequence ? "b, l, h, p >= 1" : "b, h, p >= 1", shape_text(x->shape()));
+  }
+  const int64_t h = x->shape()[rank - 2], g = B->shape()[rank - 2], n = B->shape()[rank - 1];
+  if (g < 1 || n < 1 || h % g != 0) fail(env, "B", "a group count g dividing h = " + std::to_string(h) + " and n >= 1", shape_text(B->shape()));
+}
+
 // ssdChunked({ x, dt, A, B, C, D?, dtBias, initialState?, chunkSize, dtLo?, dtHi? }) -> { y, finalState }
 Napi::Value SsdChunked(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -265,24 +294,16 @@ Napi::Value SsdChunked(const Napi::CallbackInfo& info) {
   Napi::Object a = args_of(info, "ssdChunked");
   DeviceTensor* x = tensor_arg(env, a, "x");
   DeviceTensor* B = tensor_arg(env, a, "B");
-  if (x->shape().size() != 4) fail(env, "x", "a 4-d tensor (b, l, h, p)", shape_text(x->shape()));
-  if (B->shape().size() != 4) fail(env, "B", "a 4-d tensor (b, l, g, n)", shape_text(B->shape()));
+  check_x_B(env, x, B, true);
   const int64_t b = x->shape()[0], l = x->shape()[1], h = x->shape()[2], p = x->shape()[3];
   const int64_t g = B->shape()[2], n = B->shape()[3];
-  if (b < 1 || l < 1 || h < 1 || p < 1) fail(env, "x", "b, l, h, p >= 1", shape_text(x->shape()));
-  if (g < 1 || n < 1 || h % g != 0) fail(env, "B", "a group count g dividing h = " + std::to_string(h) + " and n >= 1", shape_text(B->shape()));
   const DType dtype = x->dtype();
   expect(env, "B", B, {b, l, g, n}, dtype);
   DeviceTensor* C = tensor_arg(env, a, "C");
   expect(env, "C", C, {b, l, g, n}, dtype);
   DeviceTensor* dt = tensor_arg(env, a, "dt");
   expect(env, "dt", dt, {b, l, h}, DType::F32);
-  DeviceTensor* A = tensor_arg(env, a, "A");
-  expect(env, "A", A, {h}, DType::F32);
-  DeviceTensor* dt_bias = tensor_arg(env, a, "dtBias");
-  expect(env, "dtBias", dt_bias, {h}, DType::F32);
-  DeviceTensor* D = tensor_arg(env, a, "D", true);
-  if (D) expect(env, "D", D, {h}, DType::F32);
+  const HeadArgs heads = head_args(env, a, h);
   DeviceTensor* s0 = tensor_arg(env, a, "initialState", true);
   if (s0) expect(env, "initialState", s0, {b, h, p, n}, DType::F32);
   ssdcheck::SsdParams params{};
@@ -299,9 +320,7 @@ Napi::Value SsdChunked(const Napi::CallbackInfo& info) {
   DeviceTensor* st = DeviceTensor::Create(env, DType::F32, {b, h, p, n}, &final_state);
   params.x = x->data(env, "x"); params.B = B->data(env, "B"); params.C = C->data(env, "C");
   params.dt = static_cast<const float*>(dt->data(env, "dt"));
-  params.A = static_cast<const float*>(A->data(env, "A"));
-  params.dt_bias = static_cast<const float*>(dt_bias->data(env, "dtBias"));
-  params.D = D ? static_cast<const float*>(D->data(env, "D")) : nullptr;
+  params.A = heads.A; params.dt_bias = heads.dt_bias; params.D = heads.D;
   params.initial_state = s0 ? static_cast<const float*>(s0->data(env, "initialState")) : nullptr;
   params.y = yt->data(env, "y"); params.final_state = static_cast<float*>(st->data(env, "finalState"));
   params.dtype = dtype;
@@ -319,11 +338,8 @@ Napi::Value SsdStep(const Napi::CallbackInfo& info) {
   Napi::Object a = args_of(info, "ssdStep");
   DeviceTensor* x = tensor_arg(env, a, "x");
   DeviceTensor* B = tensor_arg(env, a, "B");
-  if (x->shape().size() != 3) fail(env, "x", "a 3-d tensor (b, h, p)", shape_text(x->shape()));
-  if (B->shape().size() != 3) fail(env, "B", "a 3-d tensor (b, g, n)", shape_text(B->shape()));
+  check_x_B(env, x, B, false);
   const int64_t b = x->shape()[0], h = x->shape()[1], p = x->shape()[2], g = B->shape()[1], n = B->shape()[2];
-  if (b < 1 || h < 1 || p < 1) fail(env, "x", "b, h, p >= 1", shape_text(x->shape()));
-  if (g < 1 || n < 1 || h % g != 0) fail(env, "B", "a group count g dividing h = " + std::to_string(h) + " and n >= 1", shape_text(B->shape()));
   const DType dtype = x->dtype();
   expect(env, "B", B, {b, g, n}, dtype);
   DeviceTensor* C = tensor_arg(env, a, "C");
@@ -332,12 +348,7 @@ Napi::Value SsdStep(const Napi::CallbackInfo& info) {
   expect(env, "state", state, {b, h, p, n}, DType::F32);
   DeviceTensor* dt = tensor_arg(env, a, "dt");
   expect(env, "dt", dt, {b, h}, DType::F32);
-  DeviceTensor* A = tensor_arg(env, a, "A");
-  expect(env, "A", A, {h}, DType::F32);
-  DeviceTensor* dt_bias = tensor_arg(env, a, "dtBias");
-  expect(env, "dtBias", dt_bias, {h}, DType::F32);
-  DeviceTensor* D = tensor_arg(env, a, "D", true);
-  if (D) expect(env, "D", D, {h}, DType::F32);
+  const HeadArgs heads = head_args(env, a, h);
   if (static_cast<size_t>(p * n) * 4 > 200 * 1024) fail(env, "state", "p * n within 200 KiB of shared memory", std::to_string(p * n * 4) + " bytes");
   ssdcheck::StepParams params{};
   params.batch = b; params.heads = h; params.head_dim = p; params.groups = g; params.state_size = n;
@@ -347,9 +358,7 @@ Napi::Value SsdStep(const Napi::CallbackInfo& info) {
   params.state = static_cast<float*>(state->data(env, "state"));
   params.x = x->data(env, "x"); params.B = B->data(env, "B"); params.C = C->data(env, "C");
   params.dt = static_cast<const float*>(dt->data(env, "dt"));
-  params.A = static_cast<const float*>(A->data(env, "A"));
-  params.dt_bias = static_cast<const float*>(dt_bias->data(env, "dtBias"));
-  params.D = D ? static_cast<const float*>(D->data(env, "D")) : nullptr;
+  params.A = heads.A; params.dt_bias = heads.dt_bias; params.D = heads.D;
   params.y = yt->data(env, "y");
   params.dtype = dtype;
   finish(env, ssdcheck::launch_ssd_step(params, nullptr), "ssdStep");

@@ -2,7 +2,7 @@ import { ssdChunked, ssdQuadratic, ssdRecurrent, type SsdInputs } from '../ssd/i
 import { tensor, type Tensor } from '../tensor/tensor.js';
 import type { Mamba2Config, ModelDims } from './config.js';
 import { causalConv } from './conv.js';
-import { linear, rmsNorm, silu } from './ops.js';
+import { columns, linear, maskRows, rmsNorm, silu } from './ops.js';
 import type { ResolvedOptions } from './semantics.js';
 import type { LayerWeights } from './weights.js';
 
@@ -26,22 +26,6 @@ export interface MixerCall {
   readonly mask?: Float64Array;
   readonly cache?: LayerCache;
   readonly options: ResolvedOptions;
-}
-
-/** Zeroes the rows (positions) whose mask is 0; `width` values per position. */
-function maskRows(values: Float64Array, mask: Float64Array, width: number): Float64Array {
-  const out = Float64Array.from(values);
-  mask.forEach((m, position) => {
-    if (m === 0) out.fill(0, position * width, (position + 1) * width);
-  });
-  return out;
-}
-
-/** Copies columns [from, from + width) of a (rows, stride) matrix. */
-function columns(values: Float64Array, rows: number, stride: number, from: number, width: number): Float64Array {
-  const out = new Float64Array(rows * width);
-  for (let r = 0; r < rows; r++) out.set(values.subarray(r * stride + from, r * stride + from + width), r * width);
-  return out;
 }
 
 /** The Mamba-2 mixer (docs: semantics section 2) over l new tokens, continuing from `cache` if given. */

@@ -82,3 +82,19 @@ export function argmax(data: Float64Array, offset: number, count: number): numbe
   for (let i = 1; i < count; i++) if (data[offset + i] > data[offset + best]) best = i;
   return best;
 }
+
+/** Zeroes the rows (positions) whose mask is 0; `width` values per position. */
+export function maskRows(values: Float64Array, mask: Float64Array, width: number): Float64Array {
+  const out = Float64Array.from(values);
+  mask.forEach((m, position) => {
+    if (m === 0) out.fill(0, position * width, (position + 1) * width);
+  });
+  return out;
+}
+
+/** Copies columns [from, from + width) of a (rows, stride) matrix. */
+export function columns(values: Float64Array, rows: number, stride: number, from: number, width: number): Float64Array {
+  const out = new Float64Array(rows * width);
+  for (let r = 0; r < rows; r++) out.set(values.subarray(r * stride + from, r * stride + from + width), r * width);
+  return out;
+}
