@@ -40,6 +40,10 @@ export interface KernelsBinding {
   ssdStep(args: Tensors<'state' | 'x' | 'dt' | 'A' | 'B' | 'C' | 'dtBias'> & Optional<'D'> & { dtLo?: number; dtHi?: number }): DeviceTensor;
   conv(args: Tensors<'x' | 'weight'> & Optional<'bias' | 'tail'>): { out: DeviceTensor; tail: DeviceTensor };
   gatedNorm(args: Tensors<'y' | 'z' | 'weight'> & { groupSize: number; eps: number }): DeviceTensor;
+  /** device ms per repetition (CUDA events, L2 flushed before each), after untimed warm-ups */
+  timeSsdChunked(args: Parameters<KernelsBinding['ssdChunked']>[0], options: { warmup: number; reps: number }): number[];
+  timeSsdStep(args: Parameters<KernelsBinding['ssdStep']>[0], options: { warmup: number; reps: number }): number[];
+  fillUniform(t: DeviceTensor, seed: number, lo: number, hi: number): void;
 }
 
 export const ADDON_PATH = fileURLToPath(new URL('../build/kernels/ssdcheck_kernels.node', import.meta.url));

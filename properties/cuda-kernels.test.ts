@@ -142,6 +142,28 @@ describe.skipIf(!CUDA.available)('CUDA safety', () => {
     });
   });
 
+  plainTest('timing and fill entry points: positive times per rep, reproducible fills, checked arguments', () => {
+    const k = requireKernels();
+    const make = (shape: number[], seed: number, lo: number, hi: number) => {
+      const t = k.zeros('float32', shape);
+      k.fillUniform(t, seed, lo, hi);
+      return t;
+    };
+    const a = make([1000], 7, -1, 1);
+    const b = make([1000], 7, -1, 1);
+    const values = Array.from(a.download());
+    expect(values).toEqual(Array.from(b.download()));
+    expect(Math.min(...values)).toBeGreaterThanOrEqual(-1);
+    expect(Math.max(...values)).toBeLessThan(1);
+    expect(() => k.fillUniform(a, 1, 2, 1)).toThrow(/^lo\/hi: expected finite lo <= hi/);
+    const args = { x: make([1, 64, 2, 4], 1, -1, 1), B: make([1, 64, 1, 8], 2, -1, 1), C: make([1, 64, 1, 8], 3, -1, 1), dt: make([1, 64, 2], 4, -2, -1), A: make([2], 5, -2, -1), dtBias: make([2], 6, 0, 0), chunkSize: 16 };
+    const ms = k.timeSsdChunked(args, { warmup: 1, reps: 5 });
+    expect(ms).toHaveLength(5);
+    for (const t of ms) expect(t).toBeGreaterThan(0);
+    expect(() => k.timeSsdChunked(args, { warmup: 1, reps: 0 })).toThrow(/^reps: expected an integer in \[1, 10000\]/);
+    for (const t of [a, b, ...Object.values(args).filter((v) => typeof v === 'object')] as { free(): void }[]) t.free();
+  });
+
   plainTest('out of device memory is a clear error and leaks nothing', () => {
     const k = requireKernels();
     const before = k.memoryInfo().free;

@@ -4,6 +4,8 @@
 //   upload(typedArray, dtype, shape) -> DeviceTensor      zeros(dtype, shape) -> DeviceTensor
 //   DeviceTensor: .dtype .shape .bytes .freed, download() -> Float32Array | Uint16Array, free()
 //   ssdChunked(args), ssdStep(args), conv(args), gatedNorm(args): launch, synchronise, return outputs
+//   timeSsdChunked(args, { warmup, reps }), timeSsdStep(...) -> device ms per rep (L2 flushed)
+//   fillUniform(tensor, seed, lo, hi): benchmark inputs made on the device
 // Every argument is checked here, before any launch (CHECK_SHAPE at the boundary); errors are
 // JavaScript exceptions naming the argument, the expected and the actual value. Nothing in here
 // aborts the process, and device memory is freed by free() or, at the latest, the finalizer.
@@ -287,11 +289,13 @@ void check_x_B(Napi::Env env, const DeviceTensor* x, const DeviceTensor* B, bool
   if (g < 1 || n < 1 || h % g != 0) fail(env, "B", "a group count g dividing h = " + std::to_string(h) + " and n >= 1", shape_text(B->shape()));
 }
 
-// ssdChunked({ x, dt, A, B, C, D?, dtBias, initialState?, chunkSize, dtLo?, dtHi? }) -> { y, finalState }
-Napi::Value SsdChunked(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  require_device(env);
-  Napi::Object a = args_of(info, "ssdChunked");
+// A checked chunked-SSD launch: its params and the output tensors it writes.
+struct ChunkedLaunch {
+  ssdcheck::SsdParams params;
+  Napi::Object y, final_state;
+};
+
+ChunkedLaunch prepare_chunked(Napi::Env env, const Napi::Object& a) {
   DeviceTensor* x = tensor_arg(env, a, "x");
   DeviceTensor* B = tensor_arg(env, a, "B");
   check_x_B(env, x, B, true);
@@ -324,18 +328,27 @@ Napi::Value SsdChunked(const Napi::CallbackInfo& info) {
   params.initial_state = s0 ? static_cast<const float*>(s0->data(env, "initialState")) : nullptr;
   params.y = yt->data(env, "y"); params.final_state = static_cast<float*>(st->data(env, "finalState"));
   params.dtype = dtype;
-  finish(env, ssdcheck::launch_ssd_chunked(params, nullptr), "ssdChunked");
+  return {params, y, final_state};
+}
+
+// ssdChunked({ x, dt, A, B, C, D?, dtBias, initialState?, chunkSize, dtLo?, dtHi? }) -> { y, finalState }
+Napi::Value SsdChunked(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  require_device(env);
+  ChunkedLaunch launch = prepare_chunked(env, args_of(info, "ssdChunked"));
+  finish(env, ssdcheck::launch_ssd_chunked(launch.params, nullptr), "ssdChunked");
   Napi::Object out = Napi::Object::New(env);
-  out.Set("y", y);
-  out.Set("finalState", final_state);
+  out.Set("y", launch.y);
+  out.Set("finalState", launch.final_state);
   return out;
 }
 
-// ssdStep({ state, x, dt, A, B, C, D?, dtBias, dtLo?, dtHi? }) -> y; state updated in place
-Napi::Value SsdStep(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  require_device(env);
-  Napi::Object a = args_of(info, "ssdStep");
+struct StepLaunch {
+  ssdcheck::StepParams params;
+  Napi::Object y;
+};
+
+StepLaunch prepare_step(Napi::Env env, const Napi::Object& a) {
   DeviceTensor* x = tensor_arg(env, a, "x");
   DeviceTensor* B = tensor_arg(env, a, "B");
   check_x_B(env, x, B, false);
@@ -361,8 +374,16 @@ Napi::Value SsdStep(const Napi::CallbackInfo& info) {
   params.A = heads.A; params.dt_bias = heads.dt_bias; params.D = heads.D;
   params.y = yt->data(env, "y");
   params.dtype = dtype;
-  finish(env, ssdcheck::launch_ssd_step(params, nullptr), "ssdStep");
-  return y;
+  return {params, y};
+}
+
+// ssdStep({ state, x, dt, A, B, C, D?, dtBias, dtLo?, dtHi? }) -> y; state updated in place
+Napi::Value SsdStep(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  require_device(env);
+  StepLaunch launch = prepare_step(env, args_of(info, "ssdStep"));
+  finish(env, ssdcheck::launch_ssd_step(launch.params, nullptr), "ssdStep");
+  return launch.y;
 }
 
 // conv({ x, weight, bias?, tail? }) -> { out, tail }
@@ -430,6 +451,80 @@ Napi::Value GatedNorm(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// Device time of `launch`, repeated: CUDA events around each launch, the L2 cache flushed
+// (a memset of twice its size) before each, after `warmup` untimed runs. Returns ms per rep.
+template <typename Launch>
+Napi::Value time_launches(Napi::Env env, const Napi::Object& options, Launch launch, const char* what) {
+  const int64_t warmup = int_arg(env, options, "warmup", 0, 1000);
+  const int64_t reps = int_arg(env, options, "reps", 1, 10000);
+  int device = 0, l2 = 0;
+  check_cuda(env, cudaGetDevice(&device), "cudaGetDevice");
+  check_cuda(env, cudaDeviceGetAttribute(&l2, cudaDevAttrL2CacheSize, device), "cudaDeviceGetAttribute");
+  void* flush = nullptr;
+  const size_t flush_bytes = 2 * static_cast<size_t>(l2);
+  check_cuda(env, cudaMalloc(&flush, flush_bytes), "the L2 flush buffer");
+  cudaEvent_t start = nullptr, stop = nullptr;
+  std::vector<double> ms;
+  cudaError_t err = cudaEventCreate(&start);
+  if (err == cudaSuccess) err = cudaEventCreate(&stop);
+  for (int64_t i = 0; err == cudaSuccess && i < warmup; ++i) err = launch();
+  for (int64_t i = 0; err == cudaSuccess && i < reps; ++i) {
+    err = cudaMemsetAsync(flush, i & 0xff, flush_bytes, nullptr);
+    if (err == cudaSuccess) err = cudaEventRecord(start, nullptr);
+    if (err == cudaSuccess) err = launch();
+    if (err == cudaSuccess) err = cudaEventRecord(stop, nullptr);
+    if (err == cudaSuccess) err = cudaEventSynchronize(stop);
+    float elapsed = 0.f;
+    if (err == cudaSuccess) err = cudaEventElapsedTime(&elapsed, start, stop);
+    ms.push_back(elapsed);
+  }
+  if (err == cudaSuccess) err = cudaDeviceSynchronize();
+  if (start) cudaEventDestroy(start);
+  if (stop) cudaEventDestroy(stop);
+  cudaFree(flush);  // freed before any throw: nothing leaks
+  check_cuda(env, err, what);
+  Napi::Array out = Napi::Array::New(env, ms.size());
+  for (size_t i = 0; i < ms.size(); ++i) out.Set(i, Napi::Number::New(env, ms[i]));
+  return out;
+}
+
+// timeSsdChunked(args, { warmup, reps }) -> ms[]   (args as ssdChunked)
+Napi::Value TimeSsdChunked(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  require_device(env);
+  if (info.Length() != 2 || !info[0].IsObject() || !info[1].IsObject()) fail(env, "timeSsdChunked", "(args, { warmup, reps })", std::to_string(info.Length()) + " arguments");
+  ChunkedLaunch launch = prepare_chunked(env, info[0].As<Napi::Object>());
+  return time_launches(env, info[1].As<Napi::Object>(), [&] { return ssdcheck::launch_ssd_chunked(launch.params, nullptr); }, "timeSsdChunked");
+}
+
+// timeSsdStep(args, { warmup, reps }) -> ms[]   (args as ssdStep; the state keeps stepping)
+Napi::Value TimeSsdStep(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  require_device(env);
+  if (info.Length() != 2 || !info[0].IsObject() || !info[1].IsObject()) fail(env, "timeSsdStep", "(args, { warmup, reps })", std::to_string(info.Length()) + " arguments");
+  StepLaunch launch = prepare_step(env, info[0].As<Napi::Object>());
+  return time_launches(env, info[1].As<Napi::Object>(), [&] { return ssdcheck::launch_ssd_step(launch.params, nullptr); }, "timeSsdStep");
+}
+
+// fillUniform(tensor, seed, lo, hi): pseudo-random values made on the device.
+Napi::Value FillUniform(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  require_device(env);
+  if (info.Length() != 4) fail(env, "fillUniform", "(tensor, seed, lo, hi)", std::to_string(info.Length()) + " arguments");
+  Napi::Object args = Napi::Object::New(env);
+  args.Set("tensor", info[0]);
+  args.Set("seed", info[1]);
+  args.Set("lo", info[2]);
+  args.Set("hi", info[3]);
+  DeviceTensor* t = tensor_arg(env, args, "tensor");
+  const int64_t seed = int_arg(env, args, "seed", 0, 9007199254740991LL);
+  const float lo = float_arg(env, args, "lo", 0.f), hi = float_arg(env, args, "hi", 1.f);
+  if (!(std::isfinite(lo) && std::isfinite(hi) && lo <= hi)) fail(env, "lo/hi", "finite lo <= hi", std::to_string(lo) + ", " + std::to_string(hi));
+  const int64_t count = static_cast<int64_t>(t->bytes() / dtype_bytes(t->dtype()));
+  if (count > 0) finish(env, ssdcheck::launch_fill(t->data(env, "tensor"), count, t->dtype(), static_cast<uint64_t>(seed), lo, hi, nullptr), "fillUniform");
+  return env.Undefined();
+}
+
 Napi::Value DeviceInfo(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object out = Napi::Object::New(env);
@@ -477,6 +572,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("ssdStep", Napi::Function::New(env, SsdStep));
   exports.Set("conv", Napi::Function::New(env, Conv));
   exports.Set("gatedNorm", Napi::Function::New(env, GatedNorm));
+  exports.Set("timeSsdChunked", Napi::Function::New(env, TimeSsdChunked));
+  exports.Set("timeSsdStep", Napi::Function::New(env, TimeSsdStep));
+  exports.Set("fillUniform", Napi::Function::New(env, FillUniform));
   return exports;
 }
 

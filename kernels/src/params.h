@@ -69,6 +69,9 @@ cudaError_t launch_ssd_step(const StepParams& params, cudaStream_t stream);
 cudaError_t launch_conv(const ConvParams& params, cudaStream_t stream);
 cudaError_t launch_gated_norm(const GatedNormParams& params, cudaStream_t stream);
 
+// Uniform pseudo-random values in [lo, hi) (benchmark inputs made on the device).
+cudaError_t launch_fill(void* out, int64_t count, DType dtype, uint64_t seed, float lo, float hi, cudaStream_t stream);
+
 // Shared memory the chunked kernel needs, to check against the device before a launch.
 size_t ssd_chunked_shared_bytes(const SsdParams& params);
 
