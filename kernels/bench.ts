@@ -57,7 +57,8 @@ function forward(model: string, batch: number, length: number, dtypeName: string
   const { heads: h, headDim: p, groups: g, stateSize: n, chunk: q } = MODELS[model];
   const base = { impl: 'ssdcheck-cuda-v1', op: 'ssd_forward', model, batch, seqlen: length, dtype: dtypeName };
   if (performance.now() + predictedMs * 5 > deadline) {
-    rows.push({ ...base, skipped: `predicted ${(predictedMs / 1000).toFixed(1)} s a call: over the benchmark's time budget` });
+    const why = Number.isFinite(predictedMs) && predictedMs > 0 ? `predicted ${(predictedMs / 1000).toFixed(1)} s a call, over what is left of` : 'spent';
+    rows.push({ ...base, skipped: `the benchmark's time budget (--budget-s) is ${why}` });
     return undefined;
   }
   const dtype = DTYPE[dtypeName];
