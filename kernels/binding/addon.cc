@@ -362,7 +362,7 @@ StepLaunch prepare_step(Napi::Env env, const Napi::Object& a) {
   DeviceTensor* dt = tensor_arg(env, a, "dt");
   expect(env, "dt", dt, {b, h}, DType::F32);
   const HeadArgs heads = head_args(env, a, h);
-  if (static_cast<size_t>(p * n) * 4 > 200 * 1024) fail(env, "state", "p * n within 200 KiB of shared memory", std::to_string(p * n * 4) + " bytes");
+  if (n > 4096) fail(env, "B", "a state size n <= 4096 (B and C are staged in shared memory)", std::to_string(n));
   ssdcheck::StepParams params{};
   params.batch = b; params.heads = h; params.head_dim = p; params.groups = g; params.state_size = n;
   limits(env, a, &params.dt_lo, &params.dt_hi);
