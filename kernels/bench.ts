@@ -50,6 +50,16 @@ const stats = (ms: number[]) => {
   return { ms: quantile(s, 0.5), p20: quantile(s, 0.2), p80: quantile(s, 0.8), reps: s.length };
 };
 
+/** A maker of device tensors filled on the device, each recorded in `owned` for freeing. */
+function filledTensors(owned: DeviceTensor[]) {
+  return (d: DeviceDType, shape: number[], seed: number, lo: number, hi: number): DeviceTensor => {
+    const t = k.zeros(d, shape);
+    owned.push(t);
+    k.fillUniform(t, seed, lo, hi);
+    return t;
+  };
+}
+
 interface Row { impl: string; op: string; model: string; batch: number; seqlen?: number; dtype: string; ms?: number; p20?: number; p80?: number; reps?: number; hostMs?: number; flops?: number; io_bytes?: number; TFLOPs?: number; TBps?: number; skipped?: string }
 const rows: Row[] = [];
 
@@ -63,12 +73,7 @@ function forward(model: string, batch: number, length: number, dtypeName: string
   }
   const dtype = DTYPE[dtypeName];
   const owned: DeviceTensor[] = [];
-  const make = (d: DeviceDType, shape: number[], seed: number, lo: number, hi: number) => {
-    const t = k.zeros(d, shape);
-    owned.push(t);
-    k.fillUniform(t, seed, lo, hi);
-    return t;
-  };
+  const make = filledTensors(owned);
   try {
     const scale = Math.sqrt(3 / n);
     const args = {
@@ -100,12 +105,7 @@ function forward(model: string, batch: number, length: number, dtypeName: string
 function decode(model: string, batch: number) {
   const { heads: h, headDim: p, groups: g, stateSize: n } = MODELS[model];
   const owned: DeviceTensor[] = [];
-  const make = (d: DeviceDType, shape: number[], seed: number, lo: number, hi: number) => {
-    const t = k.zeros(d, shape);
-    owned.push(t);
-    k.fillUniform(t, seed, lo, hi);
-    return t;
-  };
+  const make = filledTensors(owned);
   try {
     const args = {
       state: make('float32', [batch, h, p, n], 1, -1, 1), x: make('bfloat16', [batch, h, p], 2, -1, 1), B: make('bfloat16', [batch, g, n], 3, -0.1, 0.1), C: make('bfloat16', [batch, g, n], 4, -0.1, 0.1),
