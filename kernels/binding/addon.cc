@@ -317,8 +317,10 @@ ChunkedLaunch prepare_chunked(Napi::Env env, const Napi::Object& a) {
   int device = 0, max_shared = 0;
   check_cuda(env, cudaGetDevice(&device), "cudaGetDevice");
   check_cuda(env, cudaDeviceGetAttribute(&max_shared, cudaDevAttrMaxSharedMemoryPerBlockOptin, device), "cudaDeviceGetAttribute");
+  // kernel2 keeps a thread's share of one chunk state (p * n / 256 values) in registers.
+  if (p * n > 8192) fail(env, "x, B", "p * n <= 8192 (head dim times state size)", std::to_string(p * n));
   const size_t shared = ssdcheck::ssd_chunked_shared_bytes(params);
-  if (shared > static_cast<size_t>(max_shared)) fail(env, "x, B", "p * n + 3 * chunkSize floats within " + std::to_string(max_shared) + " bytes of shared memory", std::to_string(shared) + " bytes");
+  if (shared > static_cast<size_t>(max_shared)) fail(env, "x, B, chunkSize", "the chunk's x, its starting state and working rows within " + std::to_string(max_shared) + " bytes of shared memory", std::to_string(shared) + " bytes");
   Napi::Object y, final_state;
   DeviceTensor* yt = DeviceTensor::Create(env, dtype, {b, l, h, p}, &y);
   DeviceTensor* st = DeviceTensor::Create(env, DType::F32, {b, h, p, n}, &final_state);

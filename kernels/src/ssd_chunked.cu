@@ -1,10 +1,15 @@
-// Chunked SSD forward (reference/ssd/chunked.ts), version 1: correctness first.
-//
-// kernel1 (this file): one block per (head, batch row), walking the chunks in order and
-// keeping the state in shared memory. Per chunk: dt and its in-chunk cumulative sum, then per
-// output step i the weights w_j = exp(cs_i - cs_j) (C_i . B_j) dt_j (clamped to <= 0 before
-// exp), y_i = sum_j w_j x_j + exp(cs_i) S C_i + D x_i, then the state update. All arithmetic
-// in float (true fp32: no tensor cores, no TF32). Parallel over b*h only: issue 6 makes it fast.
+// Chunked SSD forward (reference/ssd/chunked.ts), kernel2: chunk-parallel, three launches.
+//   A chunk states: one block per (chunk, head, row): dt, in-chunk cumsum, then the chunk's own
+//     state sum_j exp(cs_last - cs_j) dt_j x_j B_j^T from shared-memory tiles of 32 steps; the
+//     chunk's total decay log. Written to a scratch (b, chunks, h, p, n) in float32.
+//   B state passing: one block per (head, row), elementwise over (p, n), chunks in order:
+//     each chunk's slot becomes its starting state; the last state is the final state.
+//   C chunk outputs: one block per (chunk, head, row), rows of 16 steps at a time:
+//     w_ij = exp(cs_i - cs_j) (C_i . B_j) dt_j for j <= i, then
+//     y_i = sum_j w_ij x_j + exp(cs_i) C_i . S_start + D x_i, with x of the chunk and S_start
+//     in shared memory.
+// Segment sums are differences clamped to <= 0 before exp. All arithmetic float32 (true fp32:
+// CUDA cores, no TF32). kernel1 (one block per head walking all chunks): kernels/dev/.
 #include "dtype.cuh"
 #include "params.h"
 
@@ -12,85 +17,178 @@ namespace ssdcheck {
 namespace {
 
 constexpr int kThreads = 256;
+constexpr int kStepTile = 32;  // steps of x and B staged at once in kernel A
+constexpr int kRowTile = 16;   // output steps per pass in kernel C
+
+struct Dims {
+  int64_t H, P, N, G, L, Q, chunks;
+  __host__ __device__ explicit Dims(const SsdParams& p)
+      : H(p.heads), P(p.head_dim), N(p.state_size), G(p.groups), L(p.length), Q(p.chunk_size),
+        chunks((p.length + p.chunk_size - 1) / p.chunk_size) {}
+};
+
+// dt and its in-chunk cumulative sum of dt * A into shared memory; returns the chunk's length.
+__device__ int64_t chunk_dt(const SsdParams& p, const Dims& d, int64_t b, int64_t c, int64_t h, float* dts, float* cumsum) {
+  const int64_t start = c * d.Q, len = min(d.Q, d.L - start);
+  for (int64_t t = threadIdx.x; t < len; t += blockDim.x) dts[t] = discretise_dt(p.dt[(b * d.L + start + t) * d.H + h], p.dt_bias[h], p.dt_lo, p.dt_hi);
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    float acc = 0.f;
+    const float A = p.A[h];
+    for (int64_t t = 0; t < len; ++t) cumsum[t] = (acc += dts[t] * A);
+  }
+  __syncthreads();
+  return len;
+}
 
 template <typename T>
-__global__ void __launch_bounds__(kThreads) ssd_chunked_kernel1(SsdParams p) {
+__global__ void __launch_bounds__(kThreads) chunk_state_kernel2(SsdParams p, float* states, float* chunk_decay) {
   extern __shared__ float shared[];
+  const Dims d(p);
+  const int64_t c = blockIdx.x, h = blockIdx.y, b = blockIdx.z, g = h / (d.H / d.G);
+  float* dts = shared;                     // (Q)
+  float* cumsum = dts + d.Q;               // (Q)
+  float* xs = cumsum + d.Q;                // (kStepTile, P) dt-and-decay-weighted x
+  float* bs = xs + kStepTile * d.P;        // (kStepTile, N)
+  const int64_t len = chunk_dt(p, d, b, c, h, dts, cumsum);
+  const float last = cumsum[len - 1];
+  const T* x = static_cast<const T*>(p.x);
+  const T* B = static_cast<const T*>(p.B);
+  const int64_t per_thread = (d.P * d.N + blockDim.x - 1) / blockDim.x;
+  float acc[32];  // per_thread <= 32: the binding keeps p * n <= 8192
+  for (int64_t k = 0; k < per_thread; ++k) acc[k] = 0.f;
+  for (int64_t j0 = 0; j0 < len; j0 += kStepTile) {
+    const int64_t tile = min(static_cast<int64_t>(kStepTile), len - j0);
+    __syncthreads();
+    for (int64_t e = threadIdx.x; e < tile * d.P; e += blockDim.x) {
+      const int64_t j = j0 + e / d.P, pi = e % d.P;
+      const float w = expf(fminf(last - cumsum[j], 0.f)) * dts[j];
+      xs[e] = w * load(x, ((b * d.L + c * d.Q + j) * d.H + h) * d.P + pi);
+    }
+    for (int64_t e = threadIdx.x; e < tile * d.N; e += blockDim.x) {
+      const int64_t j = j0 + e / d.N, n = e % d.N;
+      bs[e] = load(B, ((b * d.L + c * d.Q + j) * d.G + g) * d.N + n);
+    }
+    __syncthreads();
+    for (int64_t k = 0; k < per_thread; ++k) {
+      const int64_t e = threadIdx.x + k * blockDim.x;
+      if (e >= d.P * d.N) break;
+      const int64_t pi = e / d.N, n = e % d.N;
+      float a = acc[k];
+      for (int64_t j = 0; j < tile; ++j) a += xs[j * d.P + pi] * bs[j * d.N + n];
+      acc[k] = a;
+    }
+  }
+  float* out = states + ((b * d.chunks + c) * d.H + h) * d.P * d.N;
+  for (int64_t k = 0; k < per_thread; ++k) {
+    const int64_t e = threadIdx.x + k * blockDim.x;
+    if (e < d.P * d.N) out[e] = acc[k];
+  }
+  if (threadIdx.x == 0) chunk_decay[(b * d.chunks + c) * d.H + h] = last;
+}
+
+__global__ void __launch_bounds__(kThreads) state_passing_kernel2(SsdParams p, float* states, const float* chunk_decay) {
+  const Dims d(p);
   const int64_t h = blockIdx.x, b = blockIdx.y;
-  const int64_t H = p.heads, P = p.head_dim, N = p.state_size, G = p.groups, L = p.length, Q = p.chunk_size;
-  const int64_t g = h / (H / G);  // contiguous groups: head h reads group h / (H/G)
-  float* state = shared;          // (P, N)
-  float* cumsum = state + P * N;  // (Q)
-  float* dts = cumsum + Q;        // (Q)
-  float* w = dts + Q;             // (Q)
+  for (int64_t e = threadIdx.x; e < d.P * d.N; e += blockDim.x) {
+    float s = p.initial_state ? p.initial_state[(b * d.H + h) * d.P * d.N + e] : 0.f;
+    for (int64_t c = 0; c < d.chunks; ++c) {
+      float* slot = states + ((b * d.chunks + c) * d.H + h) * d.P * d.N + e;
+      const float added = *slot;
+      *slot = s;  // the state at the chunk's start
+      s = expf(chunk_decay[(b * d.chunks + c) * d.H + h]) * s + added;
+    }
+    p.final_state[(b * d.H + h) * d.P * d.N + e] = s;
+  }
+}
+
+template <typename T>
+__global__ void __launch_bounds__(kThreads) chunk_output_kernel2(SsdParams p, const float* starts) {
+  extern __shared__ float shared[];
+  const Dims d(p);
+  const int64_t c = blockIdx.x, h = blockIdx.y, b = blockIdx.z, g = h / (d.H / d.G);
+  float* dts = shared;                      // (Q)
+  float* cumsum = dts + d.Q;                // (Q)
+  float* state = cumsum + d.Q;              // (P, N) the chunk's starting state
+  float* xs = state + d.P * d.N;            // (Q, P)
+  float* w = xs + d.Q * d.P;                // (kRowTile, Q)
+  float* crow = w + kRowTile * d.Q;         // (kRowTile, N)
+  const int64_t len = chunk_dt(p, d, b, c, h, dts, cumsum);
   const T* x = static_cast<const T*>(p.x);
   const T* B = static_cast<const T*>(p.B);
   const T* C = static_cast<const T*>(p.C);
-  T* y = static_cast<T*>(p.y);
-  const float A = p.A[h], D = p.D ? p.D[h] : 0.f;
-  for (int64_t e = threadIdx.x; e < P * N; e += blockDim.x) state[e] = p.initial_state ? p.initial_state[(b * H + h) * P * N + e] : 0.f;
-  for (int64_t start = 0; start < L; start += Q) {
-    const int64_t len = min(Q, L - start);
+  const float D = p.D ? p.D[h] : 0.f;
+  const float* start = starts + ((b * d.chunks + c) * d.H + h) * d.P * d.N;
+  for (int64_t e = threadIdx.x; e < d.P * d.N; e += blockDim.x) state[e] = start[e];
+  for (int64_t e = threadIdx.x; e < len * d.P; e += blockDim.x) xs[e] = load(x, ((b * d.L + c * d.Q + e / d.P) * d.H + h) * d.P + e % d.P);
+  for (int64_t i0 = 0; i0 < len; i0 += kRowTile) {
+    const int64_t rows = min(static_cast<int64_t>(kRowTile), len - i0);
     __syncthreads();
-    for (int64_t t = threadIdx.x; t < len; t += blockDim.x) {
-      dts[t] = discretise_dt(p.dt[(b * L + start + t) * H + h], p.dt_bias[h], p.dt_lo, p.dt_hi);
-    }
+    for (int64_t e = threadIdx.x; e < rows * d.N; e += blockDim.x) crow[e] = load(C, ((b * d.L + c * d.Q + i0 + e / d.N) * d.G + g) * d.N + e % d.N);
     __syncthreads();
-    if (threadIdx.x == 0) {
-      float acc = 0.f;
-      for (int64_t t = 0; t < len; ++t) cumsum[t] = (acc += dts[t] * A);
-    }
-    __syncthreads();
-    for (int64_t i = 0; i < len; ++i) {
-      const int64_t ci = ((b * L + start + i) * G + g) * N;
-      for (int64_t j = threadIdx.x; j <= i; j += blockDim.x) {
-        const int64_t bj = ((b * L + start + j) * G + g) * N;
+    // w for this tile's rows: only j <= i (the rest of the row is never read).
+    for (int64_t e = threadIdx.x; e < rows * (i0 + rows); e += blockDim.x) {
+      const int64_t r = e / (i0 + rows), j = e % (i0 + rows), i = i0 + r;
+      float value = 0.f;
+      if (j <= i) {
+        const int64_t bj = ((b * d.L + c * d.Q + j) * d.G + g) * d.N;
         float dot = 0.f;
-        for (int64_t n = 0; n < N; ++n) dot += load(C, ci + n) * load(B, bj + n);
-        w[j] = expf(fminf(cumsum[i] - cumsum[j], 0.f)) * dot * dts[j];
+        for (int64_t n = 0; n < d.N; ++n) dot += crow[r * d.N + n] * load(B, bj + n);
+        value = expf(fminf(cumsum[i] - cumsum[j], 0.f)) * dot * dts[j];
       }
-      __syncthreads();
-      const float decay = expf(cumsum[i]);
-      for (int64_t pi = threadIdx.x; pi < P; pi += blockDim.x) {
-        float acc = 0.f;
-        for (int64_t j = 0; j <= i; ++j) acc += w[j] * load(x, ((b * L + start + j) * H + h) * P + pi);
-        float from_state = 0.f;
-        for (int64_t n = 0; n < N; ++n) from_state += state[pi * N + n] * load(C, ci + n);
-        const int64_t out = ((b * L + start + i) * H + h) * P + pi;
-        store(y, out, acc + decay * from_state + D * load(x, out));
-      }
-      __syncthreads();
+      w[r * d.Q + j] = value;
     }
-    const float chunk_decay = expf(cumsum[len - 1]);
-    for (int64_t e = threadIdx.x; e < P * N; e += blockDim.x) {
-      const int64_t pi = e / N, n = e % N;
-      float acc = chunk_decay * state[e];
-      for (int64_t j = 0; j < len; ++j) {
-        const int64_t row = b * L + start + j;
-        acc += expf(fminf(cumsum[len - 1] - cumsum[j], 0.f)) * dts[j] * load(x, (row * H + h) * P + pi) * load(B, (row * G + g) * N + n);
-      }
-      state[e] = acc;
+    __syncthreads();
+    for (int64_t e = threadIdx.x; e < rows * d.P; e += blockDim.x) {
+      const int64_t r = e / d.P, pi = e % d.P, i = i0 + r;
+      float acc = 0.f;
+      for (int64_t j = 0; j <= i; ++j) acc += w[r * d.Q + j] * xs[j * d.P + pi];
+      float from_state = 0.f;
+      for (int64_t n = 0; n < d.N; ++n) from_state += state[pi * d.N + n] * crow[r * d.N + n];
+      const int64_t out = ((b * d.L + c * d.Q + i) * d.H + h) * d.P + pi;
+      store(static_cast<T*>(p.y), out, acc + expf(cumsum[i]) * from_state + D * xs[i * d.P + pi]);
     }
   }
-  __syncthreads();
-  for (int64_t e = threadIdx.x; e < P * N; e += blockDim.x) p.final_state[(b * H + h) * P * N + e] = state[e];
+}
+
+size_t state_shared_bytes(const SsdParams& p) {
+  return sizeof(float) * static_cast<size_t>(2 * p.chunk_size + kStepTile * (p.head_dim + p.state_size));
 }
 
 }  // namespace
 
 size_t ssd_chunked_shared_bytes(const SsdParams& p) {
-  return sizeof(float) * static_cast<size_t>(p.head_dim * p.state_size + 3 * p.chunk_size);
+  const size_t output = sizeof(float) * static_cast<size_t>(2 * p.chunk_size + p.head_dim * p.state_size + p.chunk_size * p.head_dim + kRowTile * (p.chunk_size + p.state_size));
+  const size_t state = state_shared_bytes(p);
+  return output > state ? output : state;
 }
 
 cudaError_t launch_ssd_chunked(const SsdParams& p, cudaStream_t stream) {
-  const size_t shared = ssd_chunked_shared_bytes(p);
-  const dim3 grid(static_cast<unsigned>(p.heads), static_cast<unsigned>(p.batch));
-  SSDCHECK_DISPATCH(p.dtype, {
-    cudaError_t err = cudaFuncSetAttribute(ssd_chunked_kernel1<T>, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(shared));
-    if (err != cudaSuccess) return err;
-    ssd_chunked_kernel1<T><<<grid, kThreads, shared, stream>>>(p);
-  });
-  return cudaGetLastError();
+  const Dims d(p);
+  // Scratch: the chunk states (later the starting states) and the chunks' decay logs.
+  float* states = nullptr;
+  float* decay = nullptr;
+  const size_t state_bytes = sizeof(float) * static_cast<size_t>(p.batch * d.chunks * d.H * d.P * d.N);
+  cudaError_t err = cudaMallocAsync(reinterpret_cast<void**>(&states), state_bytes, stream);
+  if (err == cudaSuccess) err = cudaMallocAsync(reinterpret_cast<void**>(&decay), sizeof(float) * static_cast<size_t>(p.batch * d.chunks * d.H), stream);
+  const dim3 per_chunk(static_cast<unsigned>(d.chunks), static_cast<unsigned>(d.H), static_cast<unsigned>(p.batch));
+  const dim3 per_head(static_cast<unsigned>(d.H), static_cast<unsigned>(p.batch));
+  const size_t state_shared = state_shared_bytes(p), output_shared = ssd_chunked_shared_bytes(p);
+  if (err == cudaSuccess) {
+    SSDCHECK_DISPATCH(p.dtype, {
+      err = cudaFuncSetAttribute(chunk_state_kernel2<T>, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(state_shared));
+      if (err == cudaSuccess) err = cudaFuncSetAttribute(chunk_output_kernel2<T>, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(output_shared));
+      if (err == cudaSuccess) {
+        chunk_state_kernel2<T><<<per_chunk, kThreads, state_shared, stream>>>(p, states, decay);
+        state_passing_kernel2<<<per_head, kThreads, 0, stream>>>(p, states, decay);
+        chunk_output_kernel2<T><<<per_chunk, kThreads, output_shared, stream>>>(p, states);
+        err = cudaGetLastError();
+      }
+    });
+  }
+  if (states) cudaFreeAsync(states, stream);
+  if (decay) cudaFreeAsync(decay, stream);
+  return err;
 }
 
 }  // namespace ssdcheck
