@@ -65,7 +65,7 @@ const rows: Row[] = [];
 
 function forward(model: string, batch: number, length: number, dtypeName: string, predictedMs: number): number | undefined {
   const { heads: h, headDim: p, groups: g, stateSize: n, chunk: q } = MODELS[model];
-  const base = { impl: 'ssdcheck-cuda-v1', op: 'ssd_forward', model, batch, seqlen: length, dtype: dtypeName };
+  const base = { impl: 'ssdcheck-cuda', op: 'ssd_forward', model, batch, seqlen: length, dtype: dtypeName };
   if (performance.now() + predictedMs * 5 > deadline) {
     const why = Number.isFinite(predictedMs) && predictedMs > 0 ? `predicted ${(predictedMs / 1000).toFixed(1)} s a call, over what is left of` : 'spent';
     rows.push({ ...base, skipped: `the benchmark's time budget (--budget-s) is ${why}` });
@@ -119,7 +119,7 @@ function decode(model: string, batch: number) {
       host.push(performance.now() - t0);
     }
     const io = 2 * batch * h * p * n * 4;
-    rows.push({ impl: 'ssdcheck-cuda-v1', op: 'decode_step', model, batch, dtype: 'bf16-in/fp32-state', ...device, hostMs: stats(host).ms, io_bytes: io, TBps: io / device.ms / 1e9 });
+    rows.push({ impl: 'ssdcheck-cuda', op: 'decode_step', model, batch, dtype: 'bf16-in/fp32-state', ...device, hostMs: stats(host).ms, io_bytes: io, TBps: io / device.ms / 1e9 });
     process.stderr.write(`  ${model} decode b=${batch}: ${device.ms.toFixed(4)} ms device\n`);
   } finally {
     for (const t of owned) t.free();
@@ -154,7 +154,7 @@ if (!existsSync(script)) {
   }
 }
 
-const ours = rows.filter((r) => r.impl === 'ssdcheck-cuda-v1' && r.op === 'ssd_forward' && r.batch === 1);
+const ours = rows.filter((r) => r.impl === 'ssdcheck-cuda' && r.op === 'ssd_forward' && r.batch === 1);
 const triton = (r: Row) => rows.find((x) => x.impl === 'mamba_ssm-triton' && x.op === r.op && x.model === r.model && x.seqlen === r.seqlen && x.dtype === r.dtype && x.batch === r.batch);
 console.log(formatTable(['model', 'dtype', 'l', 'ours ms', 'from JS ms', 'triton ms', 'speed-up'], ours.map((r) => {
   const t = triton(r);
@@ -163,5 +163,7 @@ console.log(formatTable(['model', 'dtype', 'l', 'ours ms', 'from JS ms', 'triton
 const out = resolve(values.out!);
 mkdirSync(dirname(out), { recursive: true });
 const smi = spawnSync('nvidia-smi', ['--query-gpu=name,driver_version,memory.total', '--format=csv,noheader'], { encoding: 'utf-8' });
-writeFileSync(out, JSON.stringify({ benchmark: 'gpu', run: runInfo(), device: k.deviceInfo(), nvidiaSmi: smi.stdout?.trim(), anchor, models: MODELS, rows }, null, 2) + '\n');
+// Which kernel variants ran: they change by issue 6's work; kernels/dev/ keeps the losers.
+const KERNELS = { forward: 'ssd_chunked kernel2 (chunk states, state passing, chunk outputs)', step: 'ssd_step kernel2 (warp per state row)' };
+writeFileSync(out, JSON.stringify({ benchmark: 'gpu', kernels: KERNELS, run: runInfo(), device: k.deviceInfo(), nvidiaSmi: smi.stdout?.trim(), anchor, models: MODELS, rows }, null, 2) + '\n');
 console.log(`JSON: ${out}`);
