@@ -6,7 +6,7 @@ import type { ForwardInputs, ForwardOutputs, Mamba2Model, ModelCache } from '../
 import { columns, linear, maskRows, rmsNorm } from '../reference/model/ops.js';
 import { BEHAVIOUR, type ForwardOptions, type ResolvedOptions, type Semantics } from '../reference/model/semantics.js';
 import type { LayerWeights } from '../reference/model/weights.js';
-import { tensor, type Tensor } from '../reference/tensor/tensor.js';
+import { batchRow, tensor, type Tensor } from '../reference/tensor/tensor.js';
 import { fromDevice, requireKernels, toDevice, withDeviceScope } from './device.js';
 import type { DeviceDType, DeviceTensor, KernelsBinding } from './native.js';
 
@@ -147,12 +147,6 @@ export class CudaModel implements CausalLM {
     }));
     return { logits: tensor([b, l, vocab], logits), cache };
   }
-}
-
-function batchRow(t: Tensor, row: number): Tensor {
-  const [b, ...rest] = t.shape;
-  const inner = t.data.length / b;
-  return tensor([1, ...rest], t.data.subarray(row * inner, (row + 1) * inner));
 }
 
 function stack(rows: Tensor[]): Tensor {

@@ -1,4 +1,5 @@
 import { generate } from '../../reference/model/generate.js';
+import { maxAbsLogits } from './model-oracle.js';
 import { Mamba2Model } from '../../reference/model/model.js';
 import { padRows } from '../../reference/model/padding.js';
 import { BEHAVIOUR, DIVERGENCES, type Behaviour } from '../../reference/model/semantics.js';
@@ -27,16 +28,6 @@ export interface DivergenceInputs {
 export function seededPrompts(vocab: number, seed: number): number[][] {
   const random = new SeededRandom(seed);
   return [24, 13, 5].map((length) => Array.from({ length }, () => Math.floor(random.next() * vocab)));
-}
-
-function maxAbsMasked(a: Tensor, b: Tensor, mask: Tensor, vocab: number): number {
-  let max = 0;
-  for (let i = 0; i < a.data.length; i++) {
-    if (mask.data[Math.floor(i / vocab)] === 0) continue;
-    const diff = Math.abs(a.data[i] - b.data[i]);
-    if (!(diff <= max)) max = diff;
-  }
-  return max;
 }
 
 /** Step at which the generated tokens of any row first differ, or null. */
@@ -78,7 +69,7 @@ export async function measureDivergences(model: Mamba2Model, inputs: DivergenceI
     const firstTokenChange = { left: null as number | null, right: null as number | null };
     for (const side of ['left', 'right'] as const) {
       const width = batches[side].inputIds.shape[1];
-      promptMaxAbs = Math.max(promptMaxAbs, maxAbsMasked(variant[side].logits, reference[side].logits, batches[side].attentionMask, vocab));
+      promptMaxAbs = Math.max(promptMaxAbs, maxAbsLogits(variant[side].logits, reference[side].logits, batches[side].attentionMask, side));
       const change = firstChange(variant[side].sequences, reference[side].sequences, width);
       firstTokenChange[side] = change;
       // Logits after a token changed belong to another sequence: compare up to that step.

@@ -42,7 +42,7 @@ export interface OracleResult {
  * max |a - e| over the positions compared: all of them in hf mode (HF defines its outputs at
  * padded positions), the real ones in reference mode (there padded outputs are undefined).
  */
-function maxAbsLogits(actual: Tensor, expected: Tensor, mask: Tensor | undefined, caseName: string): number {
+export function maxAbsLogits(actual: Tensor, expected: Tensor, mask: Tensor | undefined, caseName: string): number {
   if (actual.data.length !== expected.data.length) throw new InputError(`oracle: ${caseName} logits`, `${actual.data.length} values`, `${expected.data.length}`);
   const vocab = actual.shape[2];
   let max = 0;

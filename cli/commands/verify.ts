@@ -140,8 +140,8 @@ Exit code: 0 when every row passes, 1 otherwise, 2 on bad input or a missing pro
     const ssd: SsdCaseResult[] = [];
     for (const path of cases) {
       const c = readSsdCase(path);
-      for (const impl of impls) {
-        ssd.push(await checkSsdCase(c, ssdImplementation(impl), { forms: ssdImplementation(impl).forms, chunkSize: c.chunkSize ?? DEFAULT_CHUNK_SIZE, timeStepLimit: c.inputs.timeStepLimit ?? [0, Infinity] }));
+      for (const impl of impls.map(ssdImplementation)) {
+        ssd.push(await checkSsdCase(c, impl, { forms: impl.forms, chunkSize: c.chunkSize ?? DEFAULT_CHUNK_SIZE, timeStepLimit: c.inputs.timeStepLimit ?? [0, Infinity] }));
       }
     }
     const model = await modelRows(resolve(stringOption(values, 'checkpoints') ?? HF_FIXTURES), impls);

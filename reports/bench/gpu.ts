@@ -14,12 +14,13 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { runInfo } from '../cli/run-info.js';
-import { formatTable } from '../cli/table.js';
-import { requireKernels } from './device.js';
-import type { DeviceDType, DeviceTensor } from './native.js';
+import { runInfo } from '../../cli/run-info.js';
+import { formatTable } from '../../cli/table.js';
+import { requireKernels } from '../../kernels/device.js';
+import { summarise } from './timing.js';
+import { cudaStatus, type DeviceDType, type DeviceTensor } from '../../kernels/native.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
 const { values } = parseArgs({
   options: {
     models: { type: 'string', default: 'codestral-7b,mamba2-2.7b' },
@@ -42,12 +43,16 @@ const lengths = values.lengths!.split(',').map(Number);
 const dtypes = values.dtypes!.split(',');
 for (const d of dtypes) if (!DTYPE[d]) throw new Error(`--dtypes: expected bf16, fp16, fp32, got ${d}`);
 const deadline = performance.now() + Number(values['budget-s']) * 1000;
+const status = cudaStatus();
+if (!status.available) {
+  console.error(`bench:gpu: no GPU to benchmark on: ${status.reason}`);
+  process.exit(2);
+}
 const k = requireKernels();
 
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.round((sorted.length - 1) * q))];
 const stats = (ms: number[]) => {
-  const s = [...ms].sort((a, b) => a - b);
-  return { ms: quantile(s, 0.5), p20: quantile(s, 0.2), p80: quantile(s, 0.8), reps: s.length };
+  const t = summarise([...ms]);
+  return { ms: t.medianMs, p20: t.p20Ms, p80: t.p80Ms, reps: t.reps };
 };
 
 /** A maker of device tensors filled on the device, each recorded in `owned` for freeing. */
