@@ -43,6 +43,16 @@ describe.skipIf(!CUDA.available)(`CUDA kernels on ${CUDA.device?.name ?? 'no dev
   test.prop([ssdCaseSpec({ minLength: 1000, maxLength: 5000, maxBatch: 1 }), fc.constantFrom(64, 128, 256), dtypes], { numRuns: 6 })('long sequences up to 5000 steps', (spec, q, dtype) =>
     expectSsdMatches({}, spec, q, dtype));
 
+  // The tensor-core path pads (p, n) to (64, 128): the full tile, and shapes beyond it (which take kernel2).
+  const withDims = (headDim: fc.Arbitrary<number>, stateSize: fc.Arbitrary<number>, maxLength: number) =>
+    fc.tuple(ssdCaseSpec({ maxLength, maxBatch: 2 }), headDim, stateSize).map(([spec, p, n]) => ({ ...spec, dims: { ...spec.dims, headsPerGroup: 1, headDim: p, stateSize: n } }));
+  test.prop([withDims(fc.constant(64), fc.constant(128), 600), fc.constantFrom(64, 100, 256), dtypes], { numRuns: 8 })('full tensor-core tile: p = 64, n = 128', (spec, q, dtype) =>
+    expectSsdMatches({}, spec, q, dtype));
+  test.prop([withDims(fc.integer({ min: 65, max: 80 }), fc.integer({ min: 1, max: 8 }), 100), kernelChunk, dtypes], { numRuns: 10 })('past the tile (p > 64): the CUDA-core kernel', (spec, q, dtype) =>
+    expectSsdMatches({}, spec, q, dtype));
+  test.prop([withDims(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 129, max: 200 }), 100), kernelChunk, dtypes], { numRuns: 10 })('past the tile (n > 128): the CUDA-core kernel', (spec, q, dtype) =>
+    expectSsdMatches({}, spec, q, dtype));
+
   test.prop([ssdCaseSpec({ maxLength: 20 }), dtypes], { numRuns: 40 })('decode step kernel equals the reference step (with the dt limit)', async (spec, dtype) => {
     const inputs = buildSsdInputs({ ...spec, withInitialState: true });
     const [b, l, h, p] = inputs.x.shape;

@@ -1,9 +1,11 @@
-// Chunked SSD forward (reference/ssd/chunked.ts), kernel2: chunk-parallel, three launches.
+// Chunked SSD forward (reference/ssd/chunked.ts): three launches, chunk states, state passing,
+// chunk outputs. Shapes that fit the tensor-core tiles (p <= 64, n <= 128) take kernel3
+// (ssd_chunked_tc.cu); the rest take kernel2 below, on CUDA cores:
 //   A chunk states: one block per (chunk, head, row): dt, in-chunk cumsum, then the chunk's own
 //     state sum_j exp(cs_last - cs_j) dt_j x_j B_j^T from shared-memory tiles of 32 steps; the
 //     chunk's total decay log. Written to a scratch (b, chunks, h, p, n) in float32.
-//   B state passing: one block per (head, row), elementwise over (p, n), chunks in order:
-//     each chunk's slot becomes its starting state; the last state is the final state.
+//   B state passing (shared by both): one thread per state value, chunks in order: each
+//     chunk's slot becomes its starting state; the last state is the final state.
 //   C chunk outputs: one block per (chunk, head, row), rows of 16 steps at a time:
 //     w_ij = exp(cs_i - cs_j) (C_i . B_j) dt_j for j <= i, then
 //     y_i = sum_j w_ij x_j + exp(cs_i) C_i . S_start + D x_i, with x of the chunk and S_start
@@ -11,7 +13,7 @@
 // Segment sums are differences clamped to <= 0 before exp. All arithmetic float32 (true fp32:
 // CUDA cores, no TF32). kernel1 (one block per head walking all chunks): kernels/dev/.
 #include "dtype.cuh"
-#include "params.h"
+#include "ssd_chunked_common.cuh"
 
 namespace ssdcheck {
 namespace {
@@ -20,15 +22,8 @@ constexpr int kThreads = 256;
 constexpr int kStepTile = 32;  // steps of x and B staged at once in kernel A
 constexpr int kRowTile = 16;   // output steps per pass in kernel C
 
-struct Dims {
-  int64_t H, P, N, G, L, Q, chunks;
-  __host__ __device__ explicit Dims(const SsdParams& p)
-      : H(p.heads), P(p.head_dim), N(p.state_size), G(p.groups), L(p.length), Q(p.chunk_size),
-        chunks((p.length + p.chunk_size - 1) / p.chunk_size) {}
-};
-
 // dt and its in-chunk cumulative sum of dt * A into shared memory; returns the chunk's length.
-__device__ int64_t chunk_dt(const SsdParams& p, const Dims& d, int64_t b, int64_t c, int64_t h, float* dts, float* cumsum) {
+__device__ int64_t chunk_dt(const SsdParams& p, const ChunkDims& d, int64_t b, int64_t c, int64_t h, float* dts, float* cumsum) {
   const int64_t start = c * d.Q, len = min(d.Q, d.L - start);
   for (int64_t t = threadIdx.x; t < len; t += blockDim.x) dts[t] = discretise_dt(p.dt[(b * d.L + start + t) * d.H + h], p.dt_bias[h], p.dt_lo, p.dt_hi);
   __syncthreads();
@@ -42,9 +37,9 @@ __device__ int64_t chunk_dt(const SsdParams& p, const Dims& d, int64_t b, int64_
 }
 
 template <typename T>
-__global__ void __launch_bounds__(kThreads) chunk_state_kernel2(SsdParams p, float* states, float* chunk_decay) {
+__global__ void __launch_bounds__(kThreads) chunk_state_kernel2(SsdParams p, ChunkScratch scratch) {
   extern __shared__ float shared[];
-  const Dims d(p);
+  const ChunkDims d(p);
   const int64_t c = blockIdx.x, h = blockIdx.y, b = blockIdx.z, g = h / (d.H / d.G);
   float* dts = shared;                     // (Q)
   float* cumsum = dts + d.Q;               // (Q)
@@ -79,33 +74,45 @@ __global__ void __launch_bounds__(kThreads) chunk_state_kernel2(SsdParams p, flo
       acc[k] = a;
     }
   }
-  float* out = states + ((b * d.chunks + c) * d.H + h) * d.P * d.N;
+  float* out = scratch.states + ((b * d.chunks + c) * d.H + h) * d.P * d.N;
   for (int64_t k = 0; k < per_thread; ++k) {
     const int64_t e = threadIdx.x + k * blockDim.x;
     if (e < d.P * d.N) out[e] = acc[k];
   }
-  if (threadIdx.x == 0) chunk_decay[(b * d.chunks + c) * d.H + h] = last;
+  if (threadIdx.x == 0) scratch.decay[(b * d.chunks + c) * d.H + h] = last;
 }
 
-__global__ void __launch_bounds__(kThreads) state_passing_kernel2(SsdParams p, float* states, const float* chunk_decay) {
-  const Dims d(p);
-  const int64_t h = blockIdx.x, b = blockIdx.y;
-  for (int64_t e = threadIdx.x; e < d.P * d.N; e += blockDim.x) {
-    float s = p.initial_state ? p.initial_state[(b * d.H + h) * d.P * d.N + e] : 0.f;
-    for (int64_t c = 0; c < d.chunks; ++c) {
-      float* slot = states + ((b * d.chunks + c) * d.H + h) * d.P * d.N + e;
-      const float added = *slot;
-      *slot = s;  // the state at the chunk's start
-      s = expf(chunk_decay[(b * d.chunks + c) * d.H + h]) * s + added;
+__global__ void __launch_bounds__(kThreads) state_passing_kernel(SsdParams p, ChunkScratch scratch) {
+  const ChunkDims d(p);
+  const int64_t e = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x, h = blockIdx.y, b = blockIdx.z;
+  if (e >= d.P * d.N) return;
+  const int64_t stride = d.H * d.P * d.N;  // from one chunk's slot to the next
+  float* slot = scratch.states + (b * d.chunks * d.H + h) * d.P * d.N + e;
+  const float* decay = scratch.decay + b * d.chunks * d.H + h;
+  float s = p.initial_state ? p.initial_state[(b * d.H + h) * d.P * d.N + e] : 0.f;
+  constexpr int kAhead = 8;  // chunks whose values are in flight at once
+  for (int64_t c0 = 0; c0 < d.chunks; c0 += kAhead) {
+    float added[kAhead], decays[kAhead];
+#pragma unroll
+    for (int k = 0; k < kAhead; ++k) {
+      const bool in = c0 + k < d.chunks;
+      added[k] = in ? slot[(c0 + k) * stride] : 0.f;
+      decays[k] = in ? decay[(c0 + k) * d.H] : 0.f;
     }
-    p.final_state[(b * d.H + h) * d.P * d.N + e] = s;
+#pragma unroll
+    for (int k = 0; k < kAhead; ++k) {
+      if (c0 + k >= d.chunks) break;
+      slot[(c0 + k) * stride] = s;  // the state at the chunk's start
+      s = expf(decays[k]) * s + added[k];
+    }
   }
+  p.final_state[(b * d.H + h) * d.P * d.N + e] = s;
 }
 
 template <typename T>
-__global__ void __launch_bounds__(kThreads) chunk_output_kernel2(SsdParams p, const float* starts) {
+__global__ void __launch_bounds__(kThreads) chunk_output_kernel2(SsdParams p, ChunkScratch scratch) {
   extern __shared__ float shared[];
-  const Dims d(p);
+  const ChunkDims d(p);
   const int64_t c = blockIdx.x, h = blockIdx.y, b = blockIdx.z, g = h / (d.H / d.G);
   float* dts = shared;                      // (Q)
   float* cumsum = dts + d.Q;                // (Q)
@@ -118,7 +125,7 @@ __global__ void __launch_bounds__(kThreads) chunk_output_kernel2(SsdParams p, co
   const T* B = static_cast<const T*>(p.B);
   const T* C = static_cast<const T*>(p.C);
   const float D = p.D ? p.D[h] : 0.f;
-  const float* start = starts + ((b * d.chunks + c) * d.H + h) * d.P * d.N;
+  const float* start = scratch.states + ((b * d.chunks + c) * d.H + h) * d.P * d.N;
   for (int64_t e = threadIdx.x; e < d.P * d.N; e += blockDim.x) state[e] = start[e];
   for (int64_t e = threadIdx.x; e < len * d.P; e += blockDim.x) xs[e] = load(x, ((b * d.L + c * d.Q + e / d.P) * d.H + h) * d.P + e % d.P);
   for (int64_t i0 = 0; i0 < len; i0 += kRowTile) {
@@ -155,39 +162,61 @@ size_t state_shared_bytes(const SsdParams& p) {
   return sizeof(float) * static_cast<size_t>(2 * p.chunk_size + kStepTile * (p.head_dim + p.state_size));
 }
 
+size_t output_shared_bytes(const SsdParams& p) {
+  return sizeof(float) * static_cast<size_t>(2 * p.chunk_size + p.head_dim * p.state_size + p.chunk_size * p.head_dim + kRowTile * (p.chunk_size + p.state_size));
+}
+
+cudaError_t launch_kernel2_states(const SsdParams& p, ChunkScratch scratch, cudaStream_t stream) {
+  const ChunkDims d(p);
+  const dim3 grid(static_cast<unsigned>(d.chunks), static_cast<unsigned>(d.H), static_cast<unsigned>(p.batch));
+  const size_t shared = state_shared_bytes(p);
+  SSDCHECK_DISPATCH(p.dtype, {
+    cudaError_t err = cudaFuncSetAttribute(chunk_state_kernel2<T>, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(shared));
+    if (err != cudaSuccess) return err;
+    chunk_state_kernel2<T><<<grid, kThreads, shared, stream>>>(p, scratch);
+  });
+  return cudaGetLastError();
+}
+
+cudaError_t launch_kernel2_outputs(const SsdParams& p, ChunkScratch scratch, cudaStream_t stream) {
+  const ChunkDims d(p);
+  const dim3 grid(static_cast<unsigned>(d.chunks), static_cast<unsigned>(d.H), static_cast<unsigned>(p.batch));
+  const size_t shared = output_shared_bytes(p);
+  SSDCHECK_DISPATCH(p.dtype, {
+    cudaError_t err = cudaFuncSetAttribute(chunk_output_kernel2<T>, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(shared));
+    if (err != cudaSuccess) return err;
+    chunk_output_kernel2<T><<<grid, kThreads, shared, stream>>>(p, scratch);
+  });
+  return cudaGetLastError();
+}
+
 }  // namespace
 
+cudaError_t launch_state_passing(const SsdParams& p, ChunkScratch scratch, cudaStream_t stream) {
+  const ChunkDims d(p);
+  const dim3 grid(static_cast<unsigned>((d.P * d.N + kThreads - 1) / kThreads), static_cast<unsigned>(d.H), static_cast<unsigned>(p.batch));
+  state_passing_kernel<<<grid, kThreads, 0, stream>>>(p, scratch);
+  return cudaGetLastError();
+}
+
 size_t ssd_chunked_shared_bytes(const SsdParams& p) {
-  const size_t output = sizeof(float) * static_cast<size_t>(2 * p.chunk_size + p.head_dim * p.state_size + p.chunk_size * p.head_dim + kRowTile * (p.chunk_size + p.state_size));
-  const size_t state = state_shared_bytes(p);
+  if (ssd_chunked_tc_fits(p)) return ssd_chunked_tc_shared_bytes(p);
+  const size_t output = output_shared_bytes(p), state = state_shared_bytes(p);
   return output > state ? output : state;
 }
 
 cudaError_t launch_ssd_chunked(const SsdParams& p, cudaStream_t stream) {
-  const Dims d(p);
-  // Scratch: the chunk states (later the starting states) and the chunks' decay logs.
-  float* states = nullptr;
-  float* decay = nullptr;
+  const ChunkDims d(p);
+  ChunkScratch scratch{nullptr, nullptr};
   const size_t state_bytes = sizeof(float) * static_cast<size_t>(p.batch * d.chunks * d.H * d.P * d.N);
-  cudaError_t err = cudaMallocAsync(reinterpret_cast<void**>(&states), state_bytes, stream);
-  if (err == cudaSuccess) err = cudaMallocAsync(reinterpret_cast<void**>(&decay), sizeof(float) * static_cast<size_t>(p.batch * d.chunks * d.H), stream);
-  const dim3 per_chunk(static_cast<unsigned>(d.chunks), static_cast<unsigned>(d.H), static_cast<unsigned>(p.batch));
-  const dim3 per_head(static_cast<unsigned>(d.H), static_cast<unsigned>(p.batch));
-  const size_t state_shared = state_shared_bytes(p), output_shared = ssd_chunked_shared_bytes(p);
-  if (err == cudaSuccess) {
-    SSDCHECK_DISPATCH(p.dtype, {
-      err = cudaFuncSetAttribute(chunk_state_kernel2<T>, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(state_shared));
-      if (err == cudaSuccess) err = cudaFuncSetAttribute(chunk_output_kernel2<T>, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(output_shared));
-      if (err == cudaSuccess) {
-        chunk_state_kernel2<T><<<per_chunk, kThreads, state_shared, stream>>>(p, states, decay);
-        state_passing_kernel2<<<per_head, kThreads, 0, stream>>>(p, states, decay);
-        chunk_output_kernel2<T><<<per_chunk, kThreads, output_shared, stream>>>(p, states);
-        err = cudaGetLastError();
-      }
-    });
-  }
-  if (states) cudaFreeAsync(states, stream);
-  if (decay) cudaFreeAsync(decay, stream);
+  cudaError_t err = cudaMallocAsync(reinterpret_cast<void**>(&scratch.states), state_bytes, stream);
+  if (err == cudaSuccess) err = cudaMallocAsync(reinterpret_cast<void**>(&scratch.decay), sizeof(float) * static_cast<size_t>(p.batch * d.chunks * d.H), stream);
+  const bool tc = ssd_chunked_tc_fits(p);
+  if (err == cudaSuccess) err = tc ? launch_chunk_states_tc(p, scratch, stream) : launch_kernel2_states(p, scratch, stream);
+  if (err == cudaSuccess) err = launch_state_passing(p, scratch, stream);
+  if (err == cudaSuccess) err = tc ? launch_chunk_outputs_tc(p, scratch, stream) : launch_kernel2_outputs(p, scratch, stream);
+  if (scratch.states) cudaFreeAsync(scratch.states, stream);
+  if (scratch.decay) cudaFreeAsync(scratch.decay, stream);
   return err;
 }
 

@@ -169,6 +169,6 @@ const out = resolve(values.out!);
 mkdirSync(dirname(out), { recursive: true });
 const smi = spawnSync('nvidia-smi', ['--query-gpu=name,driver_version,memory.total', '--format=csv,noheader'], { encoding: 'utf-8' });
 // Which kernel variants ran: they change by issue 6's work; kernels/dev/ keeps the losers.
-const KERNELS = { forward: 'ssd_chunked kernel2 (chunk states, state passing, chunk outputs)', step: 'ssd_step kernel2 (warp per state row)' };
+const KERNELS = { forward: 'ssd_chunked kernel3 (tensor cores: WMMA TF32, 3xTF32 splits for fp32 and fp16 intermediates; kernel2 past p 64, n 128)', step: 'ssd_step kernel2 (warp per state row)' };
 writeFileSync(out, JSON.stringify({ benchmark: 'gpu', kernels: KERNELS, run: runInfo(), device: k.deviceInfo(), nvidiaSmi: smi.stdout?.trim(), anchor, models: MODELS, rows }, null, 2) + '\n');
 console.log(`JSON: ${out}`);

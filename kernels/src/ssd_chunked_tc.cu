@@ -1,0 +1,310 @@
+// Chunked SSD forward, kernel3: the chunk products on tensor cores (WMMA, TF32 operands,
+// float32 accumulators), as mamba_ssm's Triton kernels do with its matmuls.
+//   chunk states: one block per (head, chunk, row): S_c = X'^T B over the chunk's steps, with
+//     X' = exp(cs_last - cs_j) dt_j x_j, in tiles of 64 steps; (p, n) padded to (64, 128).
+//   chunk outputs: one block per (head, 64-row tile, chunk, row):
+//     y_i = exp(cs_i) C_i S_start^T + sum_{j <= i} [exp(cs_i - cs_j) (C_i . B_j) dt_j] x_j + D x_i,
+//     the bracket formed 64 x 64 at a time in shared memory from C B^T on tensor cores.
+// Heads vary fastest in the grid, so the heads of a group read the same B and C tiles from L2.
+//
+// Accuracy: TF32 keeps 10 mantissa bits, so bf16 and fp16 inputs are exact in it; an operand
+// that is not (an fp32 input, or an intermediate such as X', the bracket or S) is split into
+// hi + lo TF32 parts and multiplied as hi*hi + hi*lo + lo*hi (3xTF32), which keeps float32's
+// accuracy. bf16 skips splitting intermediates: their TF32 rounding (2^-11) is 4x below the
+// bf16 output's own. Segment sums are clamped to <= 0 before exp, as in kernel2, and
+// differenced in float64.
+#include <mma.h>
+#include <type_traits>
+#include "dtype.cuh"
+#include "ssd_chunked_common.cuh"
+
+namespace ssdcheck {
+namespace {
+
+using namespace nvcuda;
+
+constexpr int kThreads = 256;  // 8 warps
+constexpr int kTile = 64;      // steps per tile (rows of y, columns of the bracket)
+constexpr int kP = 64, kN = 128;  // head dim and state size, padded with zeros
+// Row strides in shared memory: +4 floats skews the banks and keeps 32-byte aligned tiles.
+constexpr int kLdP = kP + 4, kLdN = kN + 4, kLdT = kTile + 4;
+
+__host__ __device__ inline int64_t padded_q(const ChunkDims& d) { return (d.Q + kTile - 1) / kTile * kTile; }
+
+template <typename T> struct SplitPolicy {
+  static constexpr bool inputs = std::is_same<T, float>::value;
+  static constexpr bool intermediates = !std::is_same<T, __nv_bfloat16>::value;
+};
+
+using Acc = wmma::fragment<wmma::accumulator, 16, 16, 8, float>;
+template <typename Layout> using FragA = wmma::fragment<wmma::matrix_a, 16, 16, 8, wmma::precision::tf32, Layout>;
+template <typename Layout> using FragB = wmma::fragment<wmma::matrix_b, 16, 16, 8, wmma::precision::tf32, Layout>;
+
+// A 16 x 8 or 8 x 16 operand from shared memory, rounded to TF32, and with Split its remainder.
+// Exact operands (bf16 or fp16 inputs) are already TF32 values and skip the rounding.
+template <bool Split, bool Exact = false, typename Frag>
+__device__ __forceinline__ void load_tf32(Frag& hi, Frag& lo, const float* ptr, unsigned ld) {
+  wmma::load_matrix_sync(hi, ptr, ld);
+  if constexpr (Exact) return;
+#pragma unroll
+  for (int i = 0; i < hi.num_elements; ++i) {
+    const float v = hi.x[i];
+    hi.x[i] = wmma::__float_to_tf32(v);
+    if constexpr (Split) lo.x[i] = wmma::__float_to_tf32(v - hi.x[i]);
+  }
+}
+
+// acc += a b, small terms first.
+template <bool SplitA, bool SplitB, typename FA, typename FB>
+__device__ __forceinline__ void mma_tf32(Acc& acc, const FA& ahi, const FA& alo, const FB& bhi, const FB& blo) {
+  if constexpr (SplitA) wmma::mma_sync(acc, alo, bhi, acc);
+  if constexpr (SplitB) wmma::mma_sync(acc, ahi, blo, acc);
+  wmma::mma_sync(acc, ahi, bhi, acc);
+}
+
+// dt (softplus, limits) and the inclusive cumulative sum of dt * A for steps [0, padded) of the
+// chunk, zeros past its end (so padded steps add nothing and keep the last sum). Block scan:
+// warp shuffles, then the warps' totals. The sums are float64: they reach hundreds within a
+// chunk, where a float32 sum's rounding (~1e-5 absolute) becomes the relative error of every
+// exp(cs_i - cs_j) near 1; a float32 scan failed the fp32 property at 1.09e-5 against 1e-5.
+__device__ void chunk_dt_cumsum(const SsdParams& p, const ChunkDims& d, int64_t b, int64_t c, int64_t h, int64_t len, int padded, float* dts, double* cumsum) {
+  __shared__ double warp_totals[kThreads / 32];
+  const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
+  const double A = p.A[h];
+  double carry = 0.0;
+  for (int base = 0; base < padded; base += kThreads) {
+    const int t = base + threadIdx.x;
+    const float dt = t < len ? discretise_dt(p.dt[(b * d.L + c * d.Q + t) * d.H + h], p.dt_bias[h], p.dt_lo, p.dt_hi) : 0.f;
+    double v = dt * A;
+#pragma unroll
+    for (int offset = 1; offset < 32; offset *= 2) {
+      const double up = __shfl_up_sync(0xffffffffu, v, offset);
+      if (lane >= offset) v += up;
+    }
+    if (lane == 31) warp_totals[warp] = v;
+    __syncthreads();
+    double before = carry, total = carry;
+    for (int w = 0; w < kThreads / 32; ++w) {
+      if (w < warp) before += warp_totals[w];
+      total += warp_totals[w];
+    }
+    if (t < padded) {
+      dts[t] = dt;
+      cumsum[t] = before + v;
+    }
+    carry = total;
+    __syncthreads();
+  }
+}
+
+// exp of a segment sum (cs_to - cs_from, clamped to <= 0), differenced in float64.
+__device__ __forceinline__ float segment_decay(double to, double from) { return expf(static_cast<float>(fmin(to - from, 0.0))); }
+
+// Rows [row0, row0 + kTile) of a (steps, width) slice of a (b, l, groups-or-heads, width) tensor
+// into shared memory as float, scaled per row, zeros past the chunk's end or the width. A
+// thread keeps one column and walks rows by a fixed stride, all its loads issued before its
+// stores. (Per-element 64-bit index arithmetic and one load in flight at a time made the first
+// version of kernel3 issue-bound: ncu showed 57% SM throughput at 2% of DRAM bandwidth.)
+template <typename T, int Width, int Ld, typename Scale>
+__device__ __forceinline__ void stage_rows(float* dst, const T* src, const ChunkDims& d, int64_t b, int64_t c, int64_t slot, int64_t slots, int64_t width, int64_t row0, int64_t len, Scale scale) {
+  static_assert(kThreads % Width == 0, "a thread keeps one column");
+  constexpr int kRowStep = kThreads / Width, kPerThread = kTile / kRowStep;
+  const int k = threadIdx.x % Width, r0 = threadIdx.x / Width;
+  const int rows = static_cast<int>(min(static_cast<int64_t>(kTile), len - row0));
+  const T* base = src + ((b * d.L + c * d.Q + row0) * slots + slot) * width + k;
+  const int64_t row_stride = slots * width;
+  float v[kPerThread];
+#pragma unroll
+  for (int it = 0; it < kPerThread; ++it) {
+    const int r = r0 + it * kRowStep;
+    v[it] = r < rows && k < width ? load(base, r * row_stride) : 0.f;
+  }
+#pragma unroll
+  for (int it = 0; it < kPerThread; ++it) {
+    const int r = r0 + it * kRowStep;
+    dst[r * Ld + k] = r < rows ? scale(row0 + r) * v[it] : 0.f;
+  }
+}
+
+template <typename T>
+__global__ void __launch_bounds__(kThreads) chunk_states_tc(SsdParams p, ChunkScratch scratch) {
+  extern __shared__ __align__(128) float shared[];
+  using Split = SplitPolicy<T>;
+  const ChunkDims d(p);
+  const int64_t h = blockIdx.x, c = blockIdx.y, b = blockIdx.z, g = h / (d.H / d.G);
+  const int64_t len = min(d.Q, d.L - c * d.Q);
+  const int padded = static_cast<int>((len + kTile - 1) / kTile * kTile);
+  double* cumsum = reinterpret_cast<double*>(shared);  // (padded Q)
+  float* dts = shared + 2 * padded_q(d);   // (padded Q)
+  float* xs = dts + padded_q(d);           // (kTile, kLdP) X' of 64 steps
+  float* bs = xs + kTile * kLdP;         // (kTile, kLdN) B of those steps; later the state (kP, kLdN)
+  chunk_dt_cumsum(p, d, b, c, h, len, padded, dts, cumsum);
+  const double last = cumsum[len - 1];
+  const int warp = threadIdx.x / 32;
+  const int row_block = warp / 2, col_block0 = (warp % 2) * 4;  // the warp's 16 x 64 of (p, n)
+  Acc acc[4];
+  for (auto& a : acc) wmma::fill_fragment(a, 0.f);
+  for (int64_t j0 = 0; j0 < len; j0 += kTile) {
+    __syncthreads();
+    stage_rows<T, kP, kLdP>(xs, static_cast<const T*>(p.x), d, b, c, h, d.H, d.P, j0, len, [&](int64_t t) { return segment_decay(last, cumsum[t]) * dts[t]; });
+    stage_rows<T, kN, kLdN>(bs, static_cast<const T*>(p.B), d, b, c, g, d.G, d.N, j0, len, [](int64_t) { return 1.f; });
+    __syncthreads();
+    for (int k = 0; k < kTile; k += 8) {
+      FragA<wmma::col_major> ahi, alo;  // X'^T: (p, steps)
+      load_tf32<Split::intermediates>(ahi, alo, xs + k * kLdP + row_block * 16, kLdP);
+      for (int q = 0; q < 4; ++q) {
+        FragB<wmma::row_major> bhi, blo;  // B: (steps, n)
+        load_tf32<Split::inputs, !Split::inputs>(bhi, blo, bs + k * kLdN + (col_block0 + q) * 16, kLdN);
+        mma_tf32<Split::intermediates, Split::inputs>(acc[q], ahi, alo, bhi, blo);
+      }
+    }
+  }
+  __syncthreads();
+  for (int q = 0; q < 4; ++q) wmma::store_matrix_sync(bs + row_block * 16 * kLdN + (col_block0 + q) * 16, acc[q], kLdN, wmma::mem_row_major);
+  __syncthreads();
+  float* out = scratch.states + ((b * d.chunks + c) * d.H + h) * d.P * d.N;
+  for (int64_t e = threadIdx.x; e < d.P * d.N; e += kThreads) out[e] = bs[(e / d.N) * kLdN + e % d.N];
+  if (threadIdx.x == 0) scratch.decay[(b * d.chunks + c) * d.H + h] = static_cast<float>(last);
+}
+
+template <typename T>
+__global__ void __launch_bounds__(kThreads) chunk_outputs_tc(SsdParams p, ChunkScratch scratch) {
+  extern __shared__ __align__(128) float shared[];
+  using Split = SplitPolicy<T>;
+  const ChunkDims d(p);
+  const int64_t h = blockIdx.x % d.H, tile = blockIdx.x / d.H, c = blockIdx.y, b = blockIdx.z, g = h / (d.H / d.G);
+  const int64_t len = min(d.Q, d.L - c * d.Q), i0 = tile * kTile;
+  if (i0 >= len) return;  // a row tile past the last chunk's end: the whole block leaves
+  const int padded = static_cast<int>(i0 + kTile);
+  double* cumsum = reinterpret_cast<double*>(shared);  // (padded Q)
+  float* dts = shared + 2 * padded_q(d);   // (padded Q)
+  float* cs = dts + padded_q(d);           // (kTile, kLdN) C of this tile's rows
+  float* ss = cs + kTile * kLdN;         // (kP, kLdN) the starting state; later B of 64 steps
+  float* xs = ss + kTile * kLdN;         // (kTile, kLdP) x of 64 steps
+  float* ws = xs + kTile * kLdP;         // (kTile, kLdT) the bracket; also y staging (kTile, kLdP)
+  chunk_dt_cumsum(p, d, b, c, h, len, padded, dts, cumsum);
+  stage_rows<T, kN, kLdN>(cs, static_cast<const T*>(p.C), d, b, c, g, d.G, d.N, i0, len, [](int64_t) { return 1.f; });
+  const float* start = scratch.states + ((b * d.chunks + c) * d.H + h) * d.P * d.N;
+  {
+    constexpr int kPerThread = kP * kN / kThreads;
+    float v[kPerThread];
+#pragma unroll
+    for (int it = 0; it < kPerThread; ++it) {
+      const int e = threadIdx.x + it * kThreads, pi = e / kN, n = e % kN;
+      v[it] = pi < d.P && n < d.N ? start[pi * d.N + n] : 0.f;
+    }
+#pragma unroll
+    for (int it = 0; it < kPerThread; ++it) {
+      const int e = threadIdx.x + it * kThreads;
+      ss[(e / kN) * kLdN + e % kN] = v[it];
+    }
+  }
+  __syncthreads();
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  const int row_block = warp / 2, col_block0 = (warp % 2) * 2;  // the warp's 16 x 32 of (rows, p) and of the bracket
+  Acc acc[2];
+  for (auto& a : acc) wmma::fill_fragment(a, 0.f);
+  // From the starting state: C S^T, then rows scaled by exp(cs_i) through shared memory (an
+  // accumulator's element positions are opaque).
+  for (int k = 0; k < kN; k += 8) {
+    FragA<wmma::row_major> ahi, alo;  // C: (rows, n)
+    load_tf32<Split::inputs, !Split::inputs>(ahi, alo, cs + row_block * 16 * kLdN + k, kLdN);
+    for (int q = 0; q < 2; ++q) {
+      FragB<wmma::col_major> bhi, blo;  // S^T: (n, p)
+      load_tf32<Split::intermediates>(bhi, blo, ss + (col_block0 + q) * 16 * kLdN + k, kLdN);
+      mma_tf32<Split::inputs, Split::intermediates>(acc[q], ahi, alo, bhi, blo);
+    }
+  }
+  float* mine = ws + row_block * 16 * kLdT + col_block0 * 16;  // this warp's 16 x 32
+  for (int q = 0; q < 2; ++q) wmma::store_matrix_sync(mine + q * 16, acc[q], kLdT, wmma::mem_row_major);
+  __syncwarp();
+  for (int e = lane; e < 16 * 32; e += 32) mine[(e / 32) * kLdT + e % 32] *= expf(static_cast<float>(cumsum[i0 + row_block * 16 + e / 32]));
+  __syncwarp();
+  for (int q = 0; q < 2; ++q) wmma::load_matrix_sync(acc[q], mine + q * 16, kLdT, wmma::mem_row_major);
+  for (int64_t j0 = 0; j0 <= i0; j0 += kTile) {
+    __syncthreads();
+    stage_rows<T, kN, kLdN>(ss, static_cast<const T*>(p.B), d, b, c, g, d.G, d.N, j0, len, [](int64_t) { return 1.f; });
+    stage_rows<T, kP, kLdP>(xs, static_cast<const T*>(p.x), d, b, c, h, d.H, d.P, j0, len, [](int64_t) { return 1.f; });
+    __syncthreads();
+    Acc cb[2];
+    for (auto& a : cb) wmma::fill_fragment(a, 0.f);
+    for (int k = 0; k < kN; k += 8) {
+      FragA<wmma::row_major> ahi, alo;  // C: (rows, n)
+      load_tf32<Split::inputs, !Split::inputs>(ahi, alo, cs + row_block * 16 * kLdN + k, kLdN);
+      for (int q = 0; q < 2; ++q) {
+        FragB<wmma::col_major> bhi, blo;  // B^T: (n, steps)
+        load_tf32<Split::inputs, !Split::inputs>(bhi, blo, ss + (col_block0 + q) * 16 * kLdN + k, kLdN);
+        mma_tf32<Split::inputs, Split::inputs>(cb[q], ahi, alo, bhi, blo);
+      }
+    }
+    for (int q = 0; q < 2; ++q) wmma::store_matrix_sync(mine + q * 16, cb[q], kLdT, wmma::mem_row_major);
+    __syncwarp();
+    for (int e = lane; e < 16 * 32; e += 32) {
+      const int64_t i = i0 + row_block * 16 + e / 32, j = j0 + col_block0 * 16 + e % 32;
+      float* w = mine + (e / 32) * kLdT + e % 32;
+      *w = j <= i ? segment_decay(cumsum[i], cumsum[j]) * *w * dts[j] : 0.f;
+    }
+    __syncthreads();  // a warp's bracket rows span both warps of its row block
+    // Steps past the warp's last row contribute zeros on the diagonal tile: skip them.
+    const int k_end = j0 == i0 ? (row_block + 1) * 16 : kTile;
+    for (int k = 0; k < k_end; k += 8) {
+      FragA<wmma::row_major> ahi, alo;  // the bracket: (rows, steps)
+      load_tf32<Split::intermediates>(ahi, alo, ws + row_block * 16 * kLdT + k, kLdT);
+      for (int q = 0; q < 2; ++q) {
+        FragB<wmma::row_major> bhi, blo;  // x: (steps, p)
+        load_tf32<Split::inputs, !Split::inputs>(bhi, blo, xs + k * kLdP + (col_block0 + q) * 16, kLdP);
+        mma_tf32<Split::intermediates, Split::inputs>(acc[q], ahi, alo, bhi, blo);
+      }
+    }
+  }
+  __syncthreads();
+  for (int q = 0; q < 2; ++q) wmma::store_matrix_sync(mine + q * 16, acc[q], kLdT, wmma::mem_row_major);
+  __syncthreads();
+  const T* x = static_cast<const T*>(p.x);
+  const float D = p.D ? p.D[h] : 0.f;
+  const int64_t rows = min(static_cast<int64_t>(kTile), len - i0);
+  for (int64_t e = threadIdx.x; e < rows * d.P; e += kThreads) {
+    const int64_t r = e / d.P, pi = e % d.P;
+    const int64_t at = ((b * d.L + c * d.Q + i0 + r) * d.H + h) * d.P + pi;
+    store(static_cast<T*>(p.y), at, ws[r * kLdT + pi] + D * load(x, at));
+  }
+}
+
+// The float64 cumulative sums and float dts of a chunk padded to whole tiles, in floats.
+size_t per_step_floats(const SsdParams& p) { return 3 * static_cast<size_t>(padded_q(ChunkDims(p))); }
+size_t states_shared_bytes(const SsdParams& p) { return sizeof(float) * (per_step_floats(p) + kTile * (kLdP + kLdN)); }
+size_t outputs_shared_bytes(const SsdParams& p) { return sizeof(float) * (per_step_floats(p) + 2 * kTile * kLdN + kTile * (kLdP + kLdT)); }
+
+template <typename Kernel>
+cudaError_t launch(Kernel kernel, dim3 grid, size_t shared, cudaStream_t stream, const SsdParams& p, ChunkScratch scratch) {
+  cudaError_t err = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(shared));
+  if (err != cudaSuccess) return err;
+  kernel<<<grid, kThreads, shared, stream>>>(p, scratch);
+  return cudaGetLastError();
+}
+
+}  // namespace
+
+bool ssd_chunked_tc_fits(const SsdParams& p) {
+  const ChunkDims d(p);
+  return d.P <= kP && d.N <= kN && d.chunks <= 65535 && p.batch <= 65535;
+}
+
+size_t ssd_chunked_tc_shared_bytes(const SsdParams& p) {
+  const size_t states = states_shared_bytes(p), outputs = outputs_shared_bytes(p);
+  return states > outputs ? states : outputs;
+}
+
+cudaError_t launch_chunk_states_tc(const SsdParams& p, ChunkScratch scratch, cudaStream_t stream) {
+  const ChunkDims d(p);
+  const dim3 grid(static_cast<unsigned>(d.H), static_cast<unsigned>(d.chunks), static_cast<unsigned>(p.batch));
+  SSDCHECK_DISPATCH(p.dtype, return launch(chunk_states_tc<T>, grid, states_shared_bytes(p), stream, p, scratch));
+}
+
+cudaError_t launch_chunk_outputs_tc(const SsdParams& p, ChunkScratch scratch, cudaStream_t stream) {
+  const ChunkDims d(p);
+  const dim3 grid(static_cast<unsigned>(d.H * padded_q(d) / kTile), static_cast<unsigned>(d.chunks), static_cast<unsigned>(p.batch));
+  SSDCHECK_DISPATCH(p.dtype, return launch(chunk_outputs_tc<T>, grid, outputs_shared_bytes(p), stream, p, scratch));
+}
+
+}  // namespace ssdcheck
