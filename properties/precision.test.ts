@@ -1,9 +1,9 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, test as plainTest } from 'vitest';
-import { fromBf16Bits, fromFp16Bits, roundToBf16, roundToFp16, toBf16Bits, toFp16Bits } from '../reference/tensor/precision.js';
+import { bracketIn, fromBf16Bits, fromFp16Bits, roundToBf16, roundToFp16, toBf16Bits, toFp16Bits } from '../reference/tensor/precision.js';
 
 interface Format {
-  readonly name: string;
+  readonly name: 'fp16' | 'bf16';
   readonly toBits: (v: number) => number;
   readonly fromBits: (bits: number) => number;
   readonly round: (v: number) => number;
@@ -57,6 +57,20 @@ describe.each(FORMATS)('$name rounding', (f) => {
     const sign = negative ? -1 : 1;
     expect(f.round(sign * midpoint)).toBe(sign * f.fromBits(even));
   });
+
+  test.prop([fc.integer({ min: 0, max: lastFinite - 1 }), fc.double({ min: 0, max: 1, noNaN: true }), fc.boolean()])(
+    'bracketIn gives the two neighbouring patterns around a value, or the value twice when representable',
+    (lowBits, fraction, negative) => {
+      const low = f.fromBits(lowBits);
+      const high = f.fromBits(lowBits + 1);
+      const value = low + (high - low) * fraction;
+      const sign = negative ? -1 : 1;
+      const [down, up] = bracketIn(f.name, sign * value);
+      const expected = value === low ? [low, low] : value === high ? [high, high] : [low, high];
+      // + 0 folds -0 into 0: the bracket of -0 is itself.
+      expect((negative ? [-up, -down] : [down, up]).map((v) => v + 0)).toEqual(expected);
+    },
+  );
 });
 
 describe('bf16 against the float32 bit trick', () => {

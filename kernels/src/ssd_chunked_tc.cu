@@ -10,9 +10,9 @@
 // Accuracy: TF32 keeps 10 mantissa bits, so bf16 and fp16 inputs are exact in it; an operand
 // that is not (an fp32 input, or an intermediate such as X', the bracket or S) is split into
 // hi + lo TF32 parts and multiplied as hi*hi + hi*lo + lo*hi (3xTF32), which keeps float32's
-// accuracy. bf16 skips splitting intermediates: their TF32 rounding (2^-11) is 4x below the
-// bf16 output's own. Segment sums are clamped to <= 0 before exp, as in kernel2, and
-// differenced in float64.
+// accuracy, for every dtype: kernel3 is limited by instruction issue, not by its tensor-core
+// work (reports/perf/README.md), so the splits cost little. Segment sums are clamped to <= 0
+// before exp, as in kernel2, and differenced in float64.
 #include <mma.h>
 #include <type_traits>
 #include "dtype.cuh"
@@ -33,7 +33,7 @@ __host__ __device__ inline int64_t padded_q(const ChunkDims& d) { return (d.Q + 
 
 template <typename T> struct SplitPolicy {
   static constexpr bool inputs = std::is_same<T, float>::value;
-  static constexpr bool intermediates = !std::is_same<T, __nv_bfloat16>::value;
+  static constexpr bool intermediates = true;
 };
 
 using Acc = wmma::fragment<wmma::accumulator, 16, 16, 8, float>;
@@ -45,12 +45,13 @@ template <typename Layout> using FragB = wmma::fragment<wmma::matrix_b, 16, 16, 
 template <bool Split, bool Exact = false, typename Frag>
 __device__ __forceinline__ void load_tf32(Frag& hi, Frag& lo, const float* ptr, unsigned ld) {
   wmma::load_matrix_sync(hi, ptr, ld);
-  if constexpr (Exact) return;
+  if constexpr (!Exact) {
 #pragma unroll
-  for (int i = 0; i < hi.num_elements; ++i) {
-    const float v = hi.x[i];
-    hi.x[i] = wmma::__float_to_tf32(v);
-    if constexpr (Split) lo.x[i] = wmma::__float_to_tf32(v - hi.x[i]);
+    for (int i = 0; i < hi.num_elements; ++i) {
+      const float v = hi.x[i];
+      hi.x[i] = wmma::__float_to_tf32(v);
+      if constexpr (Split) lo.x[i] = wmma::__float_to_tf32(v - hi.x[i]);
+    }
   }
 }
 
@@ -100,31 +101,37 @@ __device__ void chunk_dt_cumsum(const SsdParams& p, const ChunkDims& d, int64_t 
 // exp of a segment sum (cs_to - cs_from, clamped to <= 0), differenced in float64.
 __device__ __forceinline__ float segment_decay(double to, double from) { return expf(static_cast<float>(fmin(to - from, 0.0))); }
 
-// Rows [row0, row0 + kTile) of a (steps, width) slice of a (b, l, groups-or-heads, width) tensor
-// into shared memory as float, scaled per row, zeros past the chunk's end or the width. A
-// thread keeps one column and walks rows by a fixed stride, all its loads issued before its
-// stores. (Per-element 64-bit index arithmetic and one load in flight at a time made the first
-// version of kernel3 issue-bound: ncu showed 57% SM throughput at 2% of DRAM bandwidth.)
-template <typename T, int Width, int Ld, typename Scale>
-__device__ __forceinline__ void stage_rows(float* dst, const T* src, const ChunkDims& d, int64_t b, int64_t c, int64_t slot, int64_t slots, int64_t width, int64_t row0, int64_t len, Scale scale) {
+// A (kTile, Width) tile into shared memory as float: rows r < rows at src + r * row_stride,
+// columns k < width, each row scaled by scale(r), zeros elsewhere. A thread keeps one column
+// and walks the rows, all its loads issued before its stores. (16-byte vector loads, 8 bf16 at
+// a time, measured no faster: 35.0 ms at 64k tokens either way; staging is not the limit.)
+template <int Width, int Ld, typename T, typename Scale>
+__device__ __forceinline__ void stage_tile(float* dst, const T* src, int64_t row_stride, int rows, int width, Scale scale) {
   static_assert(kThreads % Width == 0, "a thread keeps one column");
   constexpr int kRowStep = kThreads / Width, kPerThread = kTile / kRowStep;
   const int k = threadIdx.x % Width, r0 = threadIdx.x / Width;
-  const int rows = static_cast<int>(min(static_cast<int64_t>(kTile), len - row0));
-  const T* base = src + ((b * d.L + c * d.Q + row0) * slots + slot) * width + k;
-  const int64_t row_stride = slots * width;
+  const T* column = src + k;
   float v[kPerThread];
 #pragma unroll
   for (int it = 0; it < kPerThread; ++it) {
     const int r = r0 + it * kRowStep;
-    v[it] = r < rows && k < width ? load(base, r * row_stride) : 0.f;
+    v[it] = r < rows && k < width ? load(column, r * row_stride) : 0.f;
   }
 #pragma unroll
   for (int it = 0; it < kPerThread; ++it) {
     const int r = r0 + it * kRowStep;
-    dst[r * Ld + k] = r < rows ? scale(row0 + r) * v[it] : 0.f;
+    dst[r * Ld + k] = r < rows ? scale(r) * v[it] : 0.f;
   }
 }
+
+// Steps [first, first + kTile) of the chunk from a (b, l, slots, width) tensor: a tile's rows.
+template <int Width, int Ld, typename T, typename Scale>
+__device__ __forceinline__ void stage_steps(float* dst, const T* src, const ChunkDims& d, int64_t b, int64_t c, int64_t slot, int64_t slots, int64_t width, int64_t first, int64_t len, Scale scale) {
+  const int rows = static_cast<int>(min(static_cast<int64_t>(kTile), len - first));
+  stage_tile<Width, Ld>(dst, src + ((b * d.L + c * d.Q + first) * slots + slot) * width, slots * width, rows, static_cast<int>(width), scale);
+}
+
+__device__ __forceinline__ float unscaled(int) { return 1.f; }
 
 template <typename T>
 __global__ void __launch_bounds__(kThreads) chunk_states_tc(SsdParams p, ChunkScratch scratch) {
@@ -146,8 +153,8 @@ __global__ void __launch_bounds__(kThreads) chunk_states_tc(SsdParams p, ChunkSc
   for (auto& a : acc) wmma::fill_fragment(a, 0.f);
   for (int64_t j0 = 0; j0 < len; j0 += kTile) {
     __syncthreads();
-    stage_rows<T, kP, kLdP>(xs, static_cast<const T*>(p.x), d, b, c, h, d.H, d.P, j0, len, [&](int64_t t) { return segment_decay(last, cumsum[t]) * dts[t]; });
-    stage_rows<T, kN, kLdN>(bs, static_cast<const T*>(p.B), d, b, c, g, d.G, d.N, j0, len, [](int64_t) { return 1.f; });
+    stage_steps<kP, kLdP>(xs, static_cast<const T*>(p.x), d, b, c, h, d.H, d.P, j0, len, [&](int r) { return segment_decay(last, cumsum[j0 + r]) * dts[j0 + r]; });
+    stage_steps<kN, kLdN>(bs, static_cast<const T*>(p.B), d, b, c, g, d.G, d.N, j0, len, unscaled);
     __syncthreads();
     for (int k = 0; k < kTile; k += 8) {
       FragA<wmma::col_major> ahi, alo;  // X'^T: (p, steps)
@@ -162,8 +169,12 @@ __global__ void __launch_bounds__(kThreads) chunk_states_tc(SsdParams p, ChunkSc
   __syncthreads();
   for (int q = 0; q < 4; ++q) wmma::store_matrix_sync(bs + row_block * 16 * kLdN + (col_block0 + q) * 16, acc[q], kLdN, wmma::mem_row_major);
   __syncthreads();
+  // A thread keeps one column n: no division per element (a 64-bit one per element cost more
+  // than this kernel's tensor-core work).
   float* out = scratch.states + ((b * d.chunks + c) * d.H + h) * d.P * d.N;
-  for (int64_t e = threadIdx.x; e < d.P * d.N; e += kThreads) out[e] = bs[(e / d.N) * kLdN + e % d.N];
+  const int n = threadIdx.x % kN, P = static_cast<int>(d.P), N = static_cast<int>(d.N);
+  if (n < N)
+    for (int pi = threadIdx.x / kN; pi < P; pi += kThreads / kN) out[pi * N + n] = bs[pi * kLdN + n];
   if (threadIdx.x == 0) scratch.decay[(b * d.chunks + c) * d.H + h] = static_cast<float>(last);
 }
 
@@ -183,22 +194,9 @@ __global__ void __launch_bounds__(kThreads) chunk_outputs_tc(SsdParams p, ChunkS
   float* xs = ss + kTile * kLdN;         // (kTile, kLdP) x of 64 steps
   float* ws = xs + kTile * kLdP;         // (kTile, kLdT) the bracket; also y staging (kTile, kLdP)
   chunk_dt_cumsum(p, d, b, c, h, len, padded, dts, cumsum);
-  stage_rows<T, kN, kLdN>(cs, static_cast<const T*>(p.C), d, b, c, g, d.G, d.N, i0, len, [](int64_t) { return 1.f; });
-  const float* start = scratch.states + ((b * d.chunks + c) * d.H + h) * d.P * d.N;
-  {
-    constexpr int kPerThread = kP * kN / kThreads;
-    float v[kPerThread];
-#pragma unroll
-    for (int it = 0; it < kPerThread; ++it) {
-      const int e = threadIdx.x + it * kThreads, pi = e / kN, n = e % kN;
-      v[it] = pi < d.P && n < d.N ? start[pi * d.N + n] : 0.f;
-    }
-#pragma unroll
-    for (int it = 0; it < kPerThread; ++it) {
-      const int e = threadIdx.x + it * kThreads;
-      ss[(e / kN) * kLdN + e % kN] = v[it];
-    }
-  }
+  stage_steps<kN, kLdN>(cs, static_cast<const T*>(p.C), d, b, c, g, d.G, d.N, i0, len, unscaled);
+  const float* start = scratch.states + ((b * d.chunks + c) * d.H + h) * d.P * d.N;  // (p, n)
+  stage_tile<kN, kLdN>(ss, start, d.N, static_cast<int>(d.P), static_cast<int>(d.N), unscaled);
   __syncthreads();
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int row_block = warp / 2, col_block0 = (warp % 2) * 2;  // the warp's 16 x 32 of (rows, p) and of the bracket
@@ -223,8 +221,8 @@ __global__ void __launch_bounds__(kThreads) chunk_outputs_tc(SsdParams p, ChunkS
   for (int q = 0; q < 2; ++q) wmma::load_matrix_sync(acc[q], mine + q * 16, kLdT, wmma::mem_row_major);
   for (int64_t j0 = 0; j0 <= i0; j0 += kTile) {
     __syncthreads();
-    stage_rows<T, kN, kLdN>(ss, static_cast<const T*>(p.B), d, b, c, g, d.G, d.N, j0, len, [](int64_t) { return 1.f; });
-    stage_rows<T, kP, kLdP>(xs, static_cast<const T*>(p.x), d, b, c, h, d.H, d.P, j0, len, [](int64_t) { return 1.f; });
+    stage_steps<kN, kLdN>(ss, static_cast<const T*>(p.B), d, b, c, g, d.G, d.N, j0, len, unscaled);
+    stage_steps<kP, kLdP>(xs, static_cast<const T*>(p.x), d, b, c, h, d.H, d.P, j0, len, unscaled);
     __syncthreads();
     Acc cb[2];
     for (auto& a : cb) wmma::fill_fragment(a, 0.f);
@@ -239,10 +237,15 @@ __global__ void __launch_bounds__(kThreads) chunk_outputs_tc(SsdParams p, ChunkS
     }
     for (int q = 0; q < 2; ++q) wmma::store_matrix_sync(mine + q * 16, cb[q], kLdT, wmma::mem_row_major);
     __syncwarp();
-    for (int e = lane; e < 16 * 32; e += 32) {
-      const int64_t i = i0 + row_block * 16 + e / 32, j = j0 + col_block0 * 16 + e % 32;
-      float* w = mine + (e / 32) * kLdT + e % 32;
-      *w = j <= i ? segment_decay(cumsum[i], cumsum[j]) * *w * dts[j] : 0.f;
+    {
+      const int j = static_cast<int>(j0) + col_block0 * 16 + lane;  // a lane keeps one column
+      const double cs_j = cumsum[j];
+      const float dt_j = dts[j];
+      for (int r = 0; r < 16; ++r) {
+        const int i = static_cast<int>(i0) + row_block * 16 + r;
+        float* w = mine + r * kLdT + lane;
+        *w = j <= i ? segment_decay(cumsum[i], cs_j) * *w * dt_j : 0.f;
+      }
     }
     __syncthreads();  // a warp's bracket rows span both warps of its row block
     // Steps past the warp's last row contribute zeros on the diagonal tile: skip them.
@@ -262,12 +265,14 @@ __global__ void __launch_bounds__(kThreads) chunk_outputs_tc(SsdParams p, ChunkS
   __syncthreads();
   const T* x = static_cast<const T*>(p.x);
   const float D = p.D ? p.D[h] : 0.f;
-  const int64_t rows = min(static_cast<int64_t>(kTile), len - i0);
-  for (int64_t e = threadIdx.x; e < rows * d.P; e += kThreads) {
-    const int64_t r = e / d.P, pi = e % d.P;
-    const int64_t at = ((b * d.L + c * d.Q + i0 + r) * d.H + h) * d.P + pi;
-    store(static_cast<T*>(p.y), at, ws[r * kLdT + pi] + D * load(x, at));
-  }
+  const int rows = static_cast<int>(min(static_cast<int64_t>(kTile), len - i0));
+  const int pi = threadIdx.x % kP;  // a thread keeps one column, as in the chunk states
+  const int64_t first = ((b * d.L + c * d.Q + i0) * d.H + h) * d.P + pi, row_stride = d.H * d.P;
+  if (pi < d.P)
+    for (int r = threadIdx.x / kP; r < rows; r += kThreads / kP) {
+      const int64_t at = first + r * row_stride;
+      store(static_cast<T*>(p.y), at, ws[r * kLdT + pi] + D * load(x, at));
+    }
 }
 
 // The float64 cumulative sums and float dts of a chunk padded to whole tiles, in floats.

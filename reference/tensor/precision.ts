@@ -49,6 +49,23 @@ function roundToFormat(value: number, format: BinaryFormat): number {
   return Math.sign(value) * rounded;
 }
 
+/**
+ * The two values of `precision` around `value` (equal when it is representable): what a
+ * faithful rounding may return. fp32 and fp64 give the value rounded, both ways alike.
+ */
+export function bracketIn(precision: Precision, value: number): readonly [number, number] {
+  if (precision === 'fp64' || precision === 'fp32' || !Number.isFinite(value) || value === 0) {
+    const r = roundTo(precision, value);
+    return [r, r];
+  }
+  const format = precision === 'fp16' ? FP16 : BF16;
+  const magnitude = Math.abs(value);
+  const quantum = 2 ** (Math.max(exponentOf(magnitude), format.minExponent) - format.mantissaBits);
+  const limit = (v: number) => (v >= 2 ** (format.maxExponent + 1) ? Infinity : v);
+  const down = Math.floor(magnitude / quantum) * quantum, up = limit(Math.ceil(magnitude / quantum) * quantum);
+  return value > 0 ? [down, up] : [-up, -down];
+}
+
 export function roundToFp16(value: number): number {
   return roundToFormat(value, FP16);
 }
