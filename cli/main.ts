@@ -4,10 +4,11 @@ import { divergeCommand } from './commands/diverge.js';
 import { exportCommand } from './commands/export.js';
 import { generateCommand } from './commands/generate.js';
 import { modelCommand } from './commands/model.js';
+import { reportCommand } from './commands/report.js';
 import { ssdCommand } from './commands/ssd.js';
 import { verifyCommand } from './commands/verify.js';
 
-const COMMANDS: readonly Command[] = [verifyCommand, ssdCommand, modelCommand, generateCommand, divergeCommand, exportCommand];
+const COMMANDS: readonly Command[] = [verifyCommand, ssdCommand, modelCommand, generateCommand, divergeCommand, exportCommand, reportCommand];
 
 function topLevelHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -1,0 +1,100 @@
+import type { Chart, Page, Table } from '../render/page.js';
+import type { PerfInputs, PerfPoint } from './rows.js';
+
+const COLORS = ['#54a24b', '#e45756', '#4c78a8', '#f58518', '#b279a2', '#72b7b2', '#9d755d'];
+// One colour per implementation across every chart of a page.
+const IMPL_COLORS: Record<string, string> = { 'ssdcheck-cuda': '#54a24b', 'mamba_ssm-triton': '#e45756', 'onnx-webgpu-fp32': '#4c78a8', 'onnx-cpu-fp32': '#f58518', 'onnx-cpu-fp16': '#b279a2', 'reference-chunked': '#9d755d' };
+const implColor = (impl: string, i: number) => IMPL_COLORS[impl] ?? COLORS[i % COLORS.length];
+const TRITON = 'mamba_ssm-triton';
+const OURS = 'ssdcheck-cuda';
+const log2Axis = (title: string, xs: readonly number[]) => ({ title: { text: title }, type: 'log', tickvals: xs, ticktext: xs.map(String) });
+const slug = (s: string) => s.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
+const xTitle = (sweep: string) => (sweep.startsWith('decode') || sweep.endsWith('constant tokens') ? (sweep.startsWith('decode') ? 'batch' : 'batch (batch x length = 65536)') : 'sequence length (tokens)');
+
+/** Median line with a p20..p80 band for each implementation of a sweep, of `value` per point. */
+function traces(points: readonly PerfPoint[], impls: readonly string[], value: (p: PerfPoint, ms: number) => number | undefined): Record<string, unknown>[] {
+  return impls.flatMap((impl, i) => {
+    const pts = points.filter((p) => p.impl === impl && value(p, p.ms) !== undefined).sort((a, b) => a.x - b.x);
+    if (pts.length === 0) return [];
+    const color = implColor(impl, i);
+    const band = pts.every((p) => p.p20 !== undefined && p.p80 !== undefined)
+      ? [
+          { type: 'scatter', mode: 'lines', x: pts.map((p) => p.x), y: pts.map((p) => value(p, p.p80!)), line: { width: 0, color }, showlegend: false, hoverinfo: 'skip', name: `${impl} p80` },
+          { type: 'scatter', mode: 'lines', x: pts.map((p) => p.x), y: pts.map((p) => value(p, p.p20!)), line: { width: 0, color }, fill: 'tonexty', fillcolor: `${color}33`, showlegend: false, hoverinfo: 'skip', name: `${impl} p20` },
+        ]
+      : [];
+    return [...band, { type: 'scatter', mode: 'lines+markers', name: impl, x: pts.map((p) => p.x), y: pts.map((p) => value(p, p.ms)), line: { color } }];
+  });
+}
+
+function ceiling(name: string, value: number | undefined, xs: readonly number[]): Record<string, unknown>[] {
+  if (value === undefined || xs.length === 0) return [];
+  return [{ type: 'scatter', mode: 'lines', name, x: [Math.min(...xs), Math.max(...xs)], y: [value, value], line: { color: '#222', dash: 'dash' } }];
+}
+
+function sweepCharts(inputs: PerfInputs, sweep: string, title: string): Chart[] {
+  const points = inputs.points.filter((p) => p.sweep === sweep);
+  const impls = [...new Set(points.map((p) => p.impl))].sort();
+  const xs = [...new Set(points.map((p) => p.x))].sort((a, b) => a - b);
+  const decode = sweep.startsWith('decode');
+  const dtype = sweep.split(' ')[2];
+  const charts: Chart[] = [{
+    id: `${slug(sweep)}-ms`,
+    data: traces(points, impls, (_p, ms) => ms),
+    layout: { title: { text: `${sweep}: time (median, p20..p80)${title}` }, xaxis: log2Axis(xTitle(sweep), xs), yaxis: { title: { text: 'device ms (median)' }, type: 'log' } },
+  }];
+  if (decode) {
+    charts.push({
+      id: `${slug(sweep)}-tbps`,
+      data: [...traces(points, impls, (p, ms) => (p.bytes ? p.bytes / ms / 1e9 : undefined)), ...ceiling('copy ceiling (measured)', inputs.copyTBps, xs)],
+      layout: { title: { text: `${sweep}: bandwidth${title}` }, xaxis: log2Axis('batch', xs), yaxis: { title: { text: 'TB/s' } } },
+    });
+  } else if (points.some((p) => p.flops)) {
+    const matmul = inputs.matmulTFLOPs[dtype === 'fp32' ? 'tf32' : dtype];
+    charts.push({
+      id: `${slug(sweep)}-tflops`,
+      data: [...traces(points, impls, (p, ms) => (p.flops ? p.flops / ms / 1e9 : undefined)), ...ceiling(`${dtype === 'fp32' ? 'tf32' : dtype} matmul ceiling (measured)`, matmul, xs)],
+      layout: { title: { text: `${sweep}: throughput${title}` }, xaxis: log2Axis(xTitle(sweep), xs), yaxis: { title: { text: 'TFLOP/s' }, type: 'log' } },
+    });
+  }
+  return charts;
+}
+
+/** Triton's time over ours per length, one trace per (model, dtype); > 1: ours is faster. */
+function speedupChart(inputs: PerfInputs): Chart | undefined {
+  const sweeps = [...new Set(inputs.points.filter((p) => p.impl === TRITON && p.sweep.startsWith('forward') && !p.sweep.endsWith('constant tokens')).map((p) => p.sweep))].sort();
+  if (sweeps.length === 0) return undefined;
+  const xs = [...new Set(inputs.points.filter((p) => sweeps.includes(p.sweep)).map((p) => p.x))].sort((a, b) => a - b);
+  const data = sweeps.map((sweep, i) => {
+    const ours = new Map(inputs.points.filter((p) => p.sweep === sweep && p.impl === OURS).map((p) => [p.x, p.ms]));
+    const theirs = inputs.points.filter((p) => p.sweep === sweep && p.impl === TRITON && ours.has(p.x)).sort((a, b) => a.x - b.x);
+    return { type: 'scatter', mode: 'lines+markers', name: sweep.replace('forward ', ''), x: theirs.map((p) => p.x), y: theirs.map((p) => p.ms / ours.get(p.x)!), line: { color: COLORS[i % COLORS.length] } };
+  });
+  return {
+    id: 'speedup-vs-mamba-ssm',
+    data: [...data, { type: 'scatter', mode: 'lines', name: 'parity', x: [xs[0], xs[xs.length - 1]], y: [1, 1], line: { color: '#222', dash: 'dot' } }],
+    layout: { title: { text: `Speed-up of the CUDA kernel over mamba_ssm's Triton (device time, same run)` }, xaxis: log2Axis('sequence length (tokens)', xs), yaxis: { title: { text: 'Triton ms / ssdcheck-cuda ms' }, type: 'log' } },
+  };
+}
+
+/** The performance report's page: per sweep time and throughput, the decode step, the speed-up. */
+export function perfPage(inputs: PerfInputs, run: { date: string; commit: string }): Omit<Page, 'jsonFile'> {
+  const gpuTitle = inputs.gpu ? ` (${inputs.gpu})` : '';
+  const sweeps = [...new Set(inputs.points.map((p) => p.sweep))].sort();
+  const speedup = speedupChart(inputs);
+  const charts = [...(speedup ? [speedup] : []), ...sweeps.flatMap((s) => sweepCharts(inputs, s, gpuTitle))];
+  const endToEnd: Table = {
+    title: 'The CUDA forward from JavaScript: device time and the whole call (allocation, launch, synchronisation)',
+    header: ['sweep', 'x', 'device ms', 'from JavaScript ms', "Triton ms (device)"],
+    rows: inputs.points.filter((p) => p.impl === OURS && p.hostMs !== undefined && p.sweep.startsWith('forward')).map((p) => {
+      const triton = inputs.points.find((q) => q.impl === TRITON && q.sweep === p.sweep && q.x === p.x);
+      return [p.sweep, String(p.x), p.ms.toFixed(3), p.hostMs!.toFixed(3), triton ? triton.ms.toFixed(3) : '-'];
+    }),
+  };
+  return {
+    title: `ssdcheck kernel performance${gpuTitle}`,
+    subtitle: [...inputs.sources.map((s) => `${s.benchmark}: ${s.describe} (${s.file.split('/').slice(-2).join('/')})`), `report made ${run.date} at commit ${run.commit}`],
+    charts,
+    tables: [endToEnd],
+  };
+}
