@@ -87,7 +87,8 @@ export function driftPage(report: DriftReport): Omit<Page, 'jsonFile'> {
       header: ['divergence', 'prompt logits max abs', 'generation logits max abs', 'tokens change (left pad)', 'tokens change (right pad)', 'what'],
       rows: report.divergences.map((d) => [d.divergence, formatError(d.promptMaxAbs), formatError(d.generationMaxAbs), d.firstTokenChange.left === null ? 'no' : `step ${d.firstTokenChange.left}`, d.firstTokenChange.right === null ? 'no' : `step ${d.firstTokenChange.right}`, d.description]),
     },
-    { title: 'Not run here', header: ['impl', 'dtype', 'reason'], rows: report.skipped.map((s) => [s.impl, s.dtype, s.reason]) },
+    // The SSD and model parts each record a skip; one row per (impl, dtype, reason).
+    { title: 'Not run here', header: ['impl', 'dtype', 'reason'], rows: [...new Set(report.skipped.map((s) => JSON.stringify([s.impl, s.dtype, s.reason])))].map((k) => JSON.parse(k) as string[]) },
     ssdTable(report.ssd),
   ];
   return {
