@@ -60,15 +60,19 @@ function sweepCharts(inputs: PerfInputs, sweep: string, title: string): Chart[] 
   return charts;
 }
 
-/** Triton's time over ours per length, one trace per (model, dtype); > 1: ours is faster. */
+/** Triton's time over ours per length, one trace per (model, dtype, run); > 1: ours is faster. */
 function speedupChart(inputs: PerfInputs): Chart | undefined {
-  const sweeps = [...new Set(inputs.points.filter((p) => p.impl === TRITON && p.sweep.startsWith('forward') && !p.sweep.endsWith('constant tokens')).map((p) => p.sweep))].sort();
-  if (sweeps.length === 0) return undefined;
-  const xs = [...new Set(inputs.points.filter((p) => sweeps.includes(p.sweep)).map((p) => p.x))].sort((a, b) => a - b);
-  const data = sweeps.map((sweep, i) => {
-    const ours = new Map(inputs.points.filter((p) => p.sweep === sweep && p.impl === OURS).map((p) => [p.x, p.ms]));
-    const theirs = inputs.points.filter((p) => p.sweep === sweep && p.impl === TRITON && ours.has(p.x)).sort((a, b) => a.x - b.x);
-    return { type: 'scatter', mode: 'lines+markers', name: sweep.replace('forward ', ''), x: theirs.map((p) => p.x), y: theirs.map((p) => p.ms / ours.get(p.x)!), line: { color: COLORS[i % COLORS.length] } };
+  const forward = inputs.points.filter((p) => p.sweep.startsWith('forward') && !p.sweep.endsWith('constant tokens'));
+  const series = [...new Set(forward.filter((p) => p.impl.startsWith(TRITON)).map((p) => JSON.stringify([p.sweep, p.run ?? ''])))].sort();
+  if (series.length === 0) return undefined;
+  const xs = [...new Set(forward.map((p) => p.x))].sort((a, b) => a - b);
+  const runs = new Set(forward.map((p) => p.run));
+  const data = series.map((key, i) => {
+    const [sweep, run] = JSON.parse(key) as [string, string];
+    const mine = (p: PerfPoint) => p.sweep === sweep && (p.run ?? '') === run;
+    const ours = new Map(forward.filter((p) => mine(p) && p.impl.startsWith(OURS)).map((p) => [p.x, p.ms]));
+    const theirs = forward.filter((p) => mine(p) && p.impl.startsWith(TRITON) && ours.has(p.x)).sort((a, b) => a.x - b.x);
+    return { type: 'scatter', mode: 'lines+markers', name: `${sweep.replace('forward ', '')}${runs.size > 1 ? ` @${run}` : ''}`, x: theirs.map((p) => p.x), y: theirs.map((p) => p.ms / ours.get(p.x)!), line: { color: COLORS[i % COLORS.length] } };
   });
   return {
     id: 'speedup-vs-mamba-ssm',
@@ -85,10 +89,10 @@ export function perfPage(inputs: PerfInputs, run: { date: string; commit: string
   const charts = [...(speedup ? [speedup] : []), ...sweeps.flatMap((s) => sweepCharts(inputs, s, gpuTitle))];
   const endToEnd: Table = {
     title: 'The CUDA forward from JavaScript: device time and the whole call (allocation, launch, synchronisation)',
-    header: ['sweep', 'x', 'device ms', 'from JavaScript ms', "Triton ms (device)"],
-    rows: inputs.points.filter((p) => p.impl === OURS && p.hostMs !== undefined && p.sweep.startsWith('forward')).map((p) => {
-      const triton = inputs.points.find((q) => q.impl === TRITON && q.sweep === p.sweep && q.x === p.x);
-      return [p.sweep, String(p.x), p.ms.toFixed(3), p.hostMs!.toFixed(3), triton ? triton.ms.toFixed(3) : '-'];
+    header: ['sweep', 'impl', 'x', 'device ms', 'from JavaScript ms', 'Triton ms (device)'],
+    rows: inputs.points.filter((p) => p.impl.startsWith(OURS) && p.hostMs !== undefined && p.sweep.startsWith('forward')).map((p) => {
+      const triton = inputs.points.find((q) => q.impl.startsWith(TRITON) && q.run === p.run && q.sweep === p.sweep && q.x === p.x);
+      return [p.sweep, p.impl, String(p.x), p.ms.toFixed(3), p.hostMs!.toFixed(3), triton ? triton.ms.toFixed(3) : '-'];
     }),
   };
   return {

@@ -15,6 +15,8 @@ export interface PerfPoint {
   readonly hostMs?: number;
   readonly flops?: number;
   readonly bytes?: number;
+  /** the commit of the run that measured it (bench:gpu) */
+  readonly run?: string;
 }
 
 /** Where the points came from, for the page's title lines. */
@@ -61,7 +63,7 @@ export function readPerfInputs(files: readonly string[]): PerfInputs {
       if (anchor?.TBps) mutable.copyTBps ??= anchor.TBps;
       inputs.sources.push({ file, benchmark: 'bench:gpu', describe: `bench:gpu on ${smi.join(', ')}; ${stamp}; node ${run?.node}; torch ${anchor?.torch ?? 'absent'}; kernels: ${JSON.stringify(data.kernels)}` });
       for (const r of data.rows as GpuRow[]) {
-        const base = { impl: r.impl, ms: r.ms, p20: r.p20, p80: r.p80, hostMs: r.hostMs, flops: r.flops, bytes: r.io_bytes };
+        const base = { impl: r.impl, ms: r.ms, p20: r.p20, p80: r.p80, hostMs: r.hostMs, flops: r.flops, bytes: r.io_bytes, run: String(run?.commit ?? file).slice(0, 7) };
         if (r.op === 'decode_step') inputs.points.push({ ...base, sweep: `decode ${r.model}`, x: r.batch });
         else if (r.batch === 1) inputs.points.push({ ...base, sweep: `forward ${r.model} ${r.dtype}`, x: r.seqlen! });
         else inputs.points.push({ ...base, sweep: `forward ${r.model} ${r.dtype} constant tokens`, x: r.batch });
@@ -82,6 +84,9 @@ export function readPerfInputs(files: readonly string[]): PerfInputs {
       throw new InputError('--input', 'benchmark JSON with "benchmark": "gpu", "onnx-ssd" or "roofs"', `${file}: ${JSON.stringify(data.benchmark)}`);
     }
   }
+  // Several bench:gpu runs (reports/perf/*.json): each run's implementations are traces of their own.
+  const runs = new Set(inputs.points.map((p) => p.run).filter(Boolean));
+  if (runs.size > 1) inputs.points.forEach((p, i) => { if (p.run) inputs.points[i] = { ...p, impl: `${p.impl} @${p.run}` }; });
   // ONNX and reference rows on a GPU sweep's shape take its flop and byte counts.
   const counts = new Map(inputs.points.filter((p) => p.flops).map((p) => [`${p.sweep}|${p.x}`, p]));
   inputs.points.forEach((p, i) => {
