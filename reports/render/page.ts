@@ -64,7 +64,8 @@ body { font-family: system-ui, sans-serif; margin: 24px; color: #222; }
 h1 { font-size: 22px; margin-bottom: 4px; } h2 { font-size: 17px; margin-top: 28px; }
 .sub { color: #555; font-size: 13px; margin: 2px 0; } .note { color: #555; font-size: 13px; }
 .chart { width: 900px; height: 520px; margin: 16px 0; }
-table { border-collapse: collapse; font-size: 13px; } th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: right; }
+table { border-collapse: collapse; font-size: 13px; } th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: right; white-space: nowrap; }
+td:last-child { white-space: normal; text-align: left; }
 th { background: #f3f3f3; } td.flag { background: #fbd5d5; color: #a00000; font-weight: 600; }
 </style>
 <script>${plotly()}</script></head>
