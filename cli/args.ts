@@ -47,3 +47,9 @@ export function positiveInteger(argument: string, value: string): number {
   if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(parsed) || parsed < 1) throw new InputError(argument, 'an integer >= 1', JSON.stringify(value));
   return parsed;
 }
+
+export function nonNegativeInteger(argument: string, value: string): number {
+  const parsed = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(parsed)) throw new InputError(argument, 'an integer >= 0', JSON.stringify(value));
+  return parsed;
+}

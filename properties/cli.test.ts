@@ -123,7 +123,7 @@ describe('ssdcheck verify and help', () => {
   test('--help lists every command', () => {
     const run = runCli(['--help']);
     expect(run.status).toBe(0);
-    for (const command of ['verify', 'ssd', 'model', 'generate', 'diverge', 'export']) expect(run.stdout).toMatch(new RegExp(`\\n  ${command} `));
+    for (const command of ['verify', 'ssd', 'model', 'generate', 'diverge', 'export', 'report']) expect(run.stdout).toMatch(new RegExp(`\\n  ${command} `));
   });
 });
 
@@ -187,9 +187,16 @@ describe('ssdcheck model, generate, diverge', () => {
     [['generate', '$G1', '--ids', '5', '--max-new-tokens', '-1'], /^ssdcheck: ssdcheck generate: expected options as in --help, got Option '--max-new-tokens' argument is ambiguous/],
     [['generate', '$G1', '--ids', '5', '--max-new-tokens=0'], /^ssdcheck: --max-new-tokens: expected an integer >= 1, got "0"/],
     [['diverge', '$G1', '--dt-limit', 'x'], /^ssdcheck: --dt-limit: expected "lo,hi"/],
+    [['diverge', '$G1', '--seed', 'x'], /^ssdcheck: --seed: expected an integer >= 0, got "x"/],
+    [['report', 'drift', '--seed', 'abc'], /^ssdcheck: --seed: expected an integer >= 0, got "abc"/],
+    [['report', 'drift', '--impl', 'gpu'], /^ssdcheck: --impl: expected one of reference, onnx, cuda, got "gpu"/],
+    [['report', 'drift', '--lengths', '16,0'], /^ssdcheck: --lengths: expected an integer >= 1, got "0"/],
+    [['report', 'perf'], /^ssdcheck: --input: expected one or more benchmark JSON files/],
+    [['report', 'perf', '--input', '$G1/config.json'], /^ssdcheck: --input: expected benchmark JSON with "benchmark"/],
+    [['report', 'charts'], /^ssdcheck: report kind: expected one of drift, perf, index, got "charts"/],
     [['generate', '/nonexistent', '--ids', '1'], /^ssdcheck: config: expected a readable config\.json, got \/nonexistent\/config\.json \(ENOENT\)/],
   ])('bad input %j exits 2 with one line', (args, message) => {
-    const run = runCli(args.map((a) => (a === '$G1' ? g1 : a)));
+    const run = runCli(args.map((a) => a.replace('$G1', g1)));
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(message);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);

@@ -1,7 +1,7 @@
 import { InputError } from '../../reference/errors.js';
 import { parseLimit } from '../../reference/ssd/case-file.js';
 import { Mamba2Model } from '../../reference/model/model.js';
-import { positiveInteger, stringOption, type Command } from '../args.js';
+import { nonNegativeInteger, positiveInteger, stringOption, type Command } from '../args.js';
 import { measureDivergences, seededPrompts } from '../checks/divergence.js';
 import { loadForCli } from '../load-model.js';
 import { formatError, formatTable } from '../table.js';
@@ -37,10 +37,9 @@ Exit code: 0, or 2 on bad input.`,
     const loaded = loadForCli(positionals[0]);
     const limitText = stringOption(values, 'dt-limit');
     const model = limitText === undefined ? loaded : new Mamba2Model({ ...loaded.config, time_step_limit: parseLimit('--dt-limit', limitText) }, loaded.weights);
-    const seedText = stringOption(values, 'seed') ?? '0';
-    if (!/^\d+$/.test(seedText)) throw new InputError('--seed', 'an integer >= 0', JSON.stringify(seedText));
+    const seed = nonNegativeInteger('--seed', stringOption(values, 'seed') ?? '0');
     const maxNewTokens = positiveInteger('--max-new-tokens', stringOption(values, 'max-new-tokens') ?? '12');
-    const rows = await measureDivergences(model, { rows: seededPrompts(model.config.vocab_size, Number(seedText)), maxNewTokens });
+    const rows = await measureDivergences(model, { rows: seededPrompts(model.config.vocab_size, seed), maxNewTokens });
     const limit = model.config.time_step_limit.map((v) => (v === Infinity ? 'inf' : String(v))).join(',');
     if (values.json) {
       console.log(JSON.stringify({ checkpoint: positionals[0], timeStepLimit: limit, rows }));

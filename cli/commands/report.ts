@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InputError } from '../../reference/errors.js';
-import { choice, positiveInteger, stringOption, type Command, type OptionValues } from '../args.js';
+import { choice, nonNegativeInteger, positiveInteger, stringOption, type Command, type OptionValues } from '../args.js';
 import { DEFAULT_REPORT_DIR, PROJECT_ROOT } from '../project-paths.js';
 import { runInfo } from '../run-info.js';
 import { DEFAULT_DRIFT, DRIFT_IMPLS, measureDrift, type DriftReport } from '../../reports/drift/measure.js';
@@ -9,7 +10,6 @@ import { readPerfInputs } from '../../reports/perf-report/rows.js';
 import { perfPage } from '../../reports/perf-report/charts.js';
 import { writeIndexPage } from '../../reports/render/index-page.js';
 import { writeReport, type WrittenReport } from '../../reports/render/write-report.js';
-import { readFileSync } from 'node:fs';
 
 const KINDS = ['drift', 'perf', 'index'] as const;
 
@@ -41,7 +41,7 @@ async function drift(values: OptionValues): Promise<number> {
         lengths: integers('--lengths', stringOption(values, 'lengths'), DEFAULT_DRIFT.lengths),
         chunkSizes: integers('--chunk-sizes', stringOption(values, 'chunk-sizes'), DEFAULT_DRIFT.chunkSizes),
         tokens: positiveInteger('--tokens', stringOption(values, 'tokens') ?? String(DEFAULT_DRIFT.tokens)),
-        seed: Number(stringOption(values, 'seed') ?? '0'),
+        seed: nonNegativeInteger('--seed', stringOption(values, 'seed') ?? '0'),
         checkpoint: stringOption(values, 'checkpoint') ?? DEFAULT_DRIFT.checkpoint,
       });
   if (input && report.kind !== 'drift') throw new InputError('--from', 'a drift report.json', `${input}: kind ${JSON.stringify(report.kind)}`);

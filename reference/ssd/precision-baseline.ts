@@ -32,13 +32,22 @@ export function baselineErrors(
   exact: SsdOutputs,
   chunkSize: number,
   step?: { readonly inputs: Omit<SsdStepInputs, 'state'>; readonly y: Tensor; readonly state: Tensor },
+  run: SsdOutputs = emulatedRun(precision, inputs, chunkSize),
 ): BaselineErrors {
   const round = (t: Tensor) => roundTensor(t, precision);
-  const run = runSsdForm('chunked', { ...inputs, x: round(inputs.x), B: round(inputs.B), C: round(inputs.C) }, chunkSize);
   const errors = { y: faithfulRoundingError(precision, run.y, exact.y), finalState: difference(run.finalState, exact.finalState).maxRel };
   if (!step) return errors;
   const next = ssdStep({ ...step.inputs, x: round(step.inputs.x), B: round(step.inputs.B), C: round(step.inputs.C), state: run.finalState });
   return { ...errors, stepY: faithfulRoundingError(precision, next.y, step.y), stepState: difference(next.state, step.state).maxRel };
+}
+
+/**
+ * The baseline's run: the float64 chunked reference on x, B, C rounded to `precision`, its
+ * outputs not yet rounded (y is rounded where it is compared; the state stays wide).
+ */
+export function emulatedRun(precision: Precision, inputs: SsdInputs, chunkSize: number): SsdOutputs {
+  const round = (t: Tensor) => roundTensor(t, precision);
+  return runSsdForm('chunked', { ...inputs, x: round(inputs.x), B: round(inputs.B), C: round(inputs.C) }, chunkSize);
 }
 
 /** max over elements of the farther faithful rounding of `computed` from `exact`, over max|exact|. */

@@ -1,10 +1,9 @@
 import { formatError } from '../../cli/table.js';
-import type { Chart, Page, Table } from '../render/page.js';
+import { log2Axis, type Chart, type Page, type Table } from '../render/page.js';
 import type { DriftReport } from './measure.js';
 import { DRIFT_DTYPES, type SsdDriftRow } from './ssd-sweep.js';
 
 const COLORS: Record<string, string> = { 'reference-emulated': '#4c78a8', 'onnx-cpu': '#f58518', cuda: '#54a24b' };
-const log2Axis = (title: string, values: readonly number[]) => ({ title: { text: title }, type: 'log', tickvals: values, ticktext: values.map(String) });
 const errorAxis = (title: string) => ({ title: { text: title }, type: 'log', exponentformat: 'e' });
 
 function lengthChart(report: DriftReport, dtype: string, output: 'y' | 'state'): Chart {

@@ -9,7 +9,7 @@ import { cudaStatus } from '../../kernels/native.js';
 import { OnnxModel } from '../../onnx/model.js';
 import { Progress } from '../render/progress.js';
 import { sweepModel, type DriftModelImpl, type ModelDriftRow } from './model-sweep.js';
-import { DRIFT_DTYPES, DRIFT_SSD_DIMS, EMULATED, sweepSsd, type DriftSsdImpl, type SsdDriftRow, type SsdPoint } from './ssd-sweep.js';
+import { DRIFT_DTYPES, DRIFT_SSD_DIMS, sweepSsd, type DriftSsdImpl, type SsdDriftRow, type SsdPoint } from './ssd-sweep.js';
 
 export type DriftImplName = 'reference' | 'onnx' | 'cuda';
 export const DRIFT_IMPLS: readonly DriftImplName[] = ['reference', 'onnx', 'cuda'];
@@ -57,7 +57,7 @@ const ONNX_BF16 = 'onnxruntime has no bf16 outputs (its bf16 kernels are partial
 
 function ssdImpls(names: readonly DriftImplName[], cudaReason: string | undefined): DriftSsdImpl[] {
   const all: Record<DriftImplName, DriftSsdImpl> = {
-    reference: { name: 'reference-emulated', forDtype: () => EMULATED },
+    reference: { name: 'reference-emulated', forDtype: () => 'emulated' },
     onnx: { name: 'onnx-cpu', forDtype: (d) => (d === 'bf16' ? { skip: ONNX_BF16 } : onnxSsd('cpu', d)) },
     cuda: { name: 'cuda', forDtype: (d) => (cudaReason ? { skip: cudaReason } : cudaSsd(d)) },
   };

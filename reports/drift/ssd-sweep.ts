@@ -1,7 +1,7 @@
 import { difference } from '../../reference/compare.js';
-import { faithfulRoundingError } from '../../reference/ssd/precision-baseline.js';
-import { runSsdForm, type SsdInputs, type SsdOutputs } from '../../reference/ssd/index.js';
-import { roundTensor, type Precision } from '../../reference/tensor/precision.js';
+import { baselineErrors, emulatedRun } from '../../reference/ssd/precision-baseline.js';
+import { runSsdForm, type SsdOutputs } from '../../reference/ssd/index.js';
+import { roundTensor } from '../../reference/tensor/precision.js';
 import { buildSsdInputs } from '../../properties/arbitraries/ssd-inputs.js';
 import type { SsdImplementation } from '../../cli/checks/ssd-implementations.js';
 import type { Progress } from '../render/progress.js';
@@ -35,27 +35,20 @@ export interface SsdDriftRow {
 
 export interface SsdPoint { readonly length: number; readonly chunk: number; readonly initialState: boolean }
 
-/** An implementation under drift: `real` ones run the dtype; `reference` emulates it by rounding. */
+/**
+ * An implementation under drift, for a dtype: one that runs it, `emulated` (the float64
+ * reference on inputs rounded to it: the baseline's own run, y rounded to nearest), or the
+ * reason it cannot run that dtype here.
+ */
 export interface DriftSsdImpl {
   readonly name: string;
-  /** the implementation for a dtype, or the reason it cannot run that dtype here */
-  readonly forDtype: (dtype: DriftDtype) => SsdImplementation | { readonly skip: string };
+  readonly forDtype: (dtype: DriftDtype) => SsdImplementation | 'emulated' | { readonly skip: string };
 }
 
 const pair = (actual: SsdOutputs['y'], exact: SsdOutputs['y']): ErrorPair => {
   const d = difference(actual, exact);
   return { max: d.maxRel, mean: d.meanRel };
 };
-
-/**
- * The float64 reference emulating a dtype: x, B, C rounded to it, float64 arithmetic, y rounded
- * (the state stays float32-wide, as every implementation keeps it). Also the baseline.
- */
-function emulate(dtype: Precision, inputs: SsdInputs, chunk: number): SsdOutputs {
-  const round = (t: SsdInputs['x']) => roundTensor(t, dtype);
-  const run = runSsdForm('chunked', { ...inputs, x: round(inputs.x), B: round(inputs.B), C: round(inputs.C) }, chunk);
-  return { y: run.y, finalState: run.finalState };
-}
 
 /**
  * Runs every implementation at every point and dtype against the float64 reference on the
@@ -69,16 +62,17 @@ export async function sweepSsd(points: readonly SsdPoint[], impls: readonly Drif
     const inputs = buildSsdInputs({ dims: { ...DRIFT_SSD_DIMS, length: point.length }, withInitialState: point.initialState, withLimit: false, valueSeed: seed + point.length });
     const exact = runSsdForm('chunked', inputs, point.chunk);
     for (const dtype of DRIFT_DTYPES) {
-      const emulated = emulate(dtype, inputs, point.chunk);
-      const baseline = { y: faithfulRoundingError(dtype, emulated.y, exact.y), state: difference(emulated.finalState, exact.finalState).maxRel };
+      const emulated = emulatedRun(dtype, inputs, point.chunk);
+      const errors = baselineErrors(dtype, inputs, exact, point.chunk, undefined, emulated);
+      const baseline = { y: errors.y, state: errors.finalState };
       for (const impl of impls) {
         const chosen = impl.forDtype(dtype);
-        if ('skip' in chosen) {
+        if (typeof chosen === 'object' && 'skip' in chosen) {
           skipped.set(`${impl.name}/${dtype}`, { impl: impl.name, dtype, reason: chosen.skip });
           progress.tick(`${impl.name} ${dtype} skipped`);
           continue;
         }
-        const out = chosen === EMULATED ? { y: roundTensor(emulated.y, dtype), finalState: emulated.finalState } : await chosen.run('chunked', inputs, point.chunk);
+        const out = chosen === 'emulated' ? { y: roundTensor(emulated.y, dtype), finalState: emulated.finalState } : await chosen.run('chunked', inputs, point.chunk);
         const y = pair(out.y, exact.y), state = pair(out.finalState, exact.finalState);
         const tolerance = { y: gateTolerance(dtype, baseline.y), state: gateTolerance(dtype, baseline.state) };
         rows.push({ impl: impl.name, dtype, ...point, y, state, baseline, tolerance, worse: { y: y.max > tolerance.y, state: state.max > tolerance.state } });
@@ -88,12 +82,3 @@ export async function sweepSsd(points: readonly SsdPoint[], impls: readonly Drif
   }
   return { rows, skipped: [...skipped.values()] };
 }
-
-/** The reference's own row in the sweep: the emulation itself (its y rounded to nearest). */
-export const EMULATED: SsdImplementation = {
-  name: 'reference-emulated',
-  forms: ['chunked'],
-  precision: 'fp64',
-  run: () => Promise.reject(new Error('the emulated reference runs inside sweepSsd')),
-  step: () => Promise.reject(new Error('the emulated reference has no step here')),
-};

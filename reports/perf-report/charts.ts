@@ -1,4 +1,4 @@
-import type { Chart, Page, Table } from '../render/page.js';
+import { log2Axis, type Chart, type Page, type Table } from '../render/page.js';
 import type { PerfInputs, PerfPoint } from './rows.js';
 
 const COLORS = ['#54a24b', '#e45756', '#4c78a8', '#f58518', '#b279a2', '#72b7b2', '#9d755d'];
@@ -7,7 +7,6 @@ const IMPL_COLORS: Record<string, string> = { 'ssdcheck-cuda': '#54a24b', 'mamba
 const implColor = (impl: string, i: number) => IMPL_COLORS[impl] ?? COLORS[i % COLORS.length];
 const TRITON = 'mamba_ssm-triton';
 const OURS = 'ssdcheck-cuda';
-const log2Axis = (title: string, xs: readonly number[]) => ({ title: { text: title }, type: 'log', tickvals: xs, ticktext: xs.map(String) });
 const slug = (s: string) => s.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
 const xTitle = (sweep: string) => (sweep.startsWith('decode') || sweep.endsWith('constant tokens') ? (sweep.startsWith('decode') ? 'batch' : 'batch (batch x length = 65536)') : 'sequence length (tokens)');
 

@@ -27,8 +27,8 @@ export interface PerfSource {
 }
 
 export interface PerfInputs {
-  readonly points: PerfPoint[];
-  readonly sources: PerfSource[];
+  readonly points: readonly PerfPoint[];
+  readonly sources: readonly PerfSource[];
   /** measured ceilings: copy bandwidth (TB/s) and matrix throughput (TFLOP/s) per dtype */
   readonly copyTBps?: number;
   readonly matmulTFLOPs: Record<string, number>;
@@ -45,8 +45,11 @@ const ONNX_SWEEP_MODEL: Record<string, string> = { codestral: 'codestral-7b' };
  * A file of another kind is an error naming it.
  */
 export function readPerfInputs(files: readonly string[]): PerfInputs {
-  const inputs: PerfInputs = { points: [], sources: [], matmulTFLOPs: {} };
-  const mutable = inputs as { copyTBps?: number; gpu?: string };
+  const points: PerfPoint[] = [];
+  const sources: PerfSource[] = [];
+  const matmulTFLOPs: Record<string, number> = {};
+  let copyTBps: number | undefined;
+  let gpu: string | undefined;
   for (const file of files) {
     let data: Record<string, unknown>;
     try {
@@ -58,40 +61,39 @@ export function readPerfInputs(files: readonly string[]): PerfInputs {
     const stamp = run ? `commit ${String(run.commit).slice(0, 12)}, ${run.date}` : '';
     if (data.benchmark === 'gpu') {
       const smi = String(data.nvidiaSmi ?? '').split(',').map((s) => s.trim());
-      mutable.gpu ??= smi[0] ? `${smi[0]} (driver ${smi[1]})` : undefined;
+      gpu ??= smi[0] ? `${smi[0]} (driver ${smi[1]})` : undefined;
       const anchor = (data.anchor as { header?: { TBps?: number; torch?: string } } | undefined)?.header;
-      if (anchor?.TBps) mutable.copyTBps ??= anchor.TBps;
-      inputs.sources.push({ file, benchmark: 'bench:gpu', describe: `bench:gpu on ${smi.join(', ')}; ${stamp}; node ${run?.node}; torch ${anchor?.torch ?? 'absent'}; kernels: ${JSON.stringify(data.kernels)}` });
+      if (anchor?.TBps) copyTBps ??= anchor.TBps;
+      sources.push({ file, benchmark: 'bench:gpu', describe: `bench:gpu on ${smi.join(', ')}; ${stamp}; node ${run?.node}; torch ${anchor?.torch ?? 'absent'}; kernels: ${JSON.stringify(data.kernels)}` });
       for (const r of data.rows as GpuRow[]) {
         const base = { impl: r.impl, ms: r.ms, p20: r.p20, p80: r.p80, hostMs: r.hostMs, flops: r.flops, bytes: r.io_bytes, run: String(run?.commit ?? file).slice(0, 7) };
-        if (r.op === 'decode_step') inputs.points.push({ ...base, sweep: `decode ${r.model}`, x: r.batch });
-        else if (r.batch === 1) inputs.points.push({ ...base, sweep: `forward ${r.model} ${r.dtype}`, x: r.seqlen! });
-        else inputs.points.push({ ...base, sweep: `forward ${r.model} ${r.dtype} constant tokens`, x: r.batch });
+        if (r.op === 'decode_step') points.push({ ...base, sweep: `decode ${r.model}`, x: r.batch });
+        else if (r.batch === 1) points.push({ ...base, sweep: `forward ${r.model} ${r.dtype}`, x: r.seqlen! });
+        else points.push({ ...base, sweep: `forward ${r.model} ${r.dtype} constant tokens`, x: r.batch });
       }
     } else if (data.benchmark === 'onnx-ssd') {
-      inputs.sources.push({ file, benchmark: 'bench:onnx', describe: `bench:onnx; ${stamp}; node ${run?.node}` });
+      sources.push({ file, benchmark: 'bench:onnx', describe: `bench:onnx; ${stamp}; node ${run?.node}` });
       for (const r of data.rows as OnnxRow[]) {
         const dtype = /fp16$/.test(r.impl) ? 'fp16' : 'fp32';
         const model = ONNX_SWEEP_MODEL[r.sweep] ?? `onnx-${r.sweep}-shape`;
-        inputs.points.push({ sweep: `forward ${model} ${dtype}`, impl: r.impl, x: r.length, ms: r.medianMs, p20: r.p20Ms, p80: r.p80Ms });
+        points.push({ sweep: `forward ${model} ${dtype}`, impl: r.impl, x: r.length, ms: r.medianMs, p20: r.p20Ms, p80: r.p80Ms });
       }
     } else if (data.benchmark === 'roofs') {
       const roofs = data as { copyTBps: number; matmulTFLOPs: Record<string, number>; gpu: string; torch: string };
-      mutable.copyTBps ??= roofs.copyTBps; // a bench:gpu run's own copy ceiling, measured beside its timings, comes first
-      Object.assign(inputs.matmulTFLOPs, roofs.matmulTFLOPs);
-      inputs.sources.push({ file, benchmark: 'roofs', describe: `ceilings measured with torch ${roofs.torch} on ${roofs.gpu}: copy ${roofs.copyTBps.toFixed(2)} TB/s, matmul ${Object.entries(roofs.matmulTFLOPs).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')} TFLOP/s` });
+      copyTBps ??= roofs.copyTBps; // a bench:gpu run's own copy ceiling, measured beside its timings, comes first
+      Object.assign(matmulTFLOPs, roofs.matmulTFLOPs);
+      sources.push({ file, benchmark: 'roofs', describe: `ceilings measured with torch ${roofs.torch} on ${roofs.gpu}: copy ${roofs.copyTBps.toFixed(2)} TB/s, matmul ${Object.entries(roofs.matmulTFLOPs).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')} TFLOP/s` });
     } else {
       throw new InputError('--input', 'benchmark JSON with "benchmark": "gpu", "onnx-ssd" or "roofs"', `${file}: ${JSON.stringify(data.benchmark)}`);
     }
   }
-  // Several bench:gpu runs (reports/perf/*.json): each run's implementations are traces of their own.
-  const runs = new Set(inputs.points.map((p) => p.run).filter(Boolean));
-  if (runs.size > 1) inputs.points.forEach((p, i) => { if (p.run) inputs.points[i] = { ...p, impl: `${p.impl} @${p.run}` }; });
-  // ONNX and reference rows on a GPU sweep's shape take its flop and byte counts.
-  const counts = new Map(inputs.points.filter((p) => p.flops).map((p) => [`${p.sweep}|${p.x}`, p]));
-  inputs.points.forEach((p, i) => {
-    const known = counts.get(`${p.sweep}|${p.x}`);
-    if (!p.flops && known) inputs.points[i] = { ...p, flops: known.flops, bytes: known.bytes };
+  // Several bench:gpu runs (reports/perf/*.json): each run's implementations are traces of their
+  // own; ONNX and reference rows on a GPU sweep's shape take its flop and byte counts.
+  const runs = new Set(points.map((p) => p.run).filter(Boolean));
+  const counts = new Map(points.filter((p) => p.flops).map((p) => [`${p.sweep}|${p.x}`, p]));
+  const named = points.map((p) => {
+    const known = p.flops ? undefined : counts.get(`${p.sweep}|${p.x}`);
+    return { ...p, impl: runs.size > 1 && p.run ? `${p.impl} @${p.run}` : p.impl, ...(known && { flops: known.flops, bytes: known.bytes }) };
   });
-  return inputs;
+  return { points: named, sources, copyTBps, matmulTFLOPs, gpu };
 }

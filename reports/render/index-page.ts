@@ -1,9 +1,9 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { escapeHtml } from './page.js';
 
 interface Entry { readonly folder: string; readonly kind: string; readonly title: string; readonly date: string; readonly commit: string }
 
-const escape = (text: string) => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
 /**
  * `<root>/index.html`: a link to every report folder one level under `root`, newest first per
@@ -20,7 +20,7 @@ export function writeIndexPage(root: string): string {
     entries.push({ folder: relative(root, folder), kind: data.kind, title: data.title ?? data.kind, date: data.run?.date ?? '?', commit: data.run?.commit ?? '?' });
   }
   entries.sort((a, b) => a.kind.localeCompare(b.kind) || b.date.localeCompare(a.date));
-  const rows = entries.map((e) => `<tr><td>${e.kind}</td><td><a href="${escape(e.folder)}/index.html">${escape(e.title)}</a></td><td>${escape(e.date)}</td><td>${escape(e.commit.slice(0, 12))}</td><td><a href="${escape(e.folder)}/report.json">JSON</a></td></tr>`);
+  const rows = entries.map((e) => `<tr><td>${e.kind}</td><td><a href="${escapeHtml(e.folder)}/index.html">${escapeHtml(e.title)}</a></td><td>${escapeHtml(e.date)}</td><td>${escapeHtml(e.commit.slice(0, 12))}</td><td><a href="${escapeHtml(e.folder)}/report.json">JSON</a></td></tr>`);
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>ssdcheck reports</title>
 <style>body { font-family: system-ui, sans-serif; margin: 24px; } table { border-collapse: collapse; } th, td { border: 1px solid #ccc; padding: 4px 10px; }</style></head>

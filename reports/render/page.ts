@@ -18,6 +18,9 @@ export interface Table {
   readonly note?: string;
 }
 
+/** A log axis whose ticks are exactly `values` (powers of two: lengths, chunk sizes, batches). */
+export const log2Axis = (title: string, values: readonly number[]) => ({ title: { text: title }, type: 'log', tickvals: values, ticktext: values.map(String) });
+
 export interface Page {
   readonly title: string;
   /** lines under the title: GPU, versions, commit, date */
@@ -28,7 +31,8 @@ export interface Page {
   readonly jsonFile: string;
 }
 
-const escape = (text: string) => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+/** Text made safe inside HTML and its attributes. */
+export const escapeHtml = (text: string): string => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
 let plotlySource: string | undefined;
 function plotly(): string {
@@ -37,12 +41,12 @@ function plotly(): string {
 }
 
 function tableHtml(t: Table): string {
-  const cell = (text: string, flagged: boolean | undefined) => `<td${flagged ? ' class="flag"' : ''}>${escape(text)}</td>`;
+  const cell = (text: string, flagged: boolean | undefined) => `<td${flagged ? ' class="flag"' : ''}>${escapeHtml(text)}</td>`;
   return [
-    `<h2>${escape(t.title)}</h2>`,
-    t.note ? `<p class="note">${escape(t.note)}</p>` : '',
+    `<h2>${escapeHtml(t.title)}</h2>`,
+    t.note ? `<p class="note">${escapeHtml(t.note)}</p>` : '',
     '<table><thead><tr>',
-    ...t.header.map((h) => `<th>${escape(h)}</th>`),
+    ...t.header.map((h) => `<th>${escapeHtml(h)}</th>`),
     '</tr></thead><tbody>',
     ...t.rows.map((row, r) => `<tr>${row.map((text, c) => cell(text, t.flags?.[r]?.[c])).join('')}</tr>`),
     '</tbody></table>',
@@ -55,10 +59,10 @@ function tableHtml(t: Table): string {
  * and the PNG renderer wait for).
  */
 export function pageHtml(page: Page): string {
-  const charts = page.charts.map((c) => `<div class="chart" id="${escape(c.id)}"></div>`).join('\n');
+  const charts = page.charts.map((c) => `<div class="chart" id="${escapeHtml(c.id)}"></div>`).join('\n');
   const specs = JSON.stringify(page.charts.map((c) => ({ id: c.id, data: c.data, layout: { width: 900, height: 520, ...c.layout } })));
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escape(page.title)}</title>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(page.title)}</title>
 <style>
 body { font-family: system-ui, sans-serif; margin: 24px; color: #222; }
 h1 { font-size: 22px; margin-bottom: 4px; } h2 { font-size: 17px; margin-top: 28px; }
@@ -70,9 +74,9 @@ th { background: #f3f3f3; } td.flag { background: #fbd5d5; color: #a00000; font-
 </style>
 <script>${plotly()}</script></head>
 <body>
-<h1>${escape(page.title)}</h1>
-${page.subtitle.map((s) => `<p class="sub">${escape(s)}</p>`).join('\n')}
-<p class="sub">Raw data: <a href="${escape(page.jsonFile)}">${escape(page.jsonFile)}</a></p>
+<h1>${escapeHtml(page.title)}</h1>
+${page.subtitle.map((s) => `<p class="sub">${escapeHtml(s)}</p>`).join('\n')}
+<p class="sub">Raw data: <a href="${escapeHtml(page.jsonFile)}">${escapeHtml(page.jsonFile)}</a></p>
 ${charts}
 ${page.tables.map(tableHtml).join('\n')}
 <script>
