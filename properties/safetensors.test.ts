@@ -6,6 +6,7 @@ import { afterAll, describe, expect, test as plainTest } from 'vitest';
 import { SafetensorsError, SafetensorsFile, withSafetensors } from '../reference/io/safetensors.js';
 import { encodeSafetensors } from '../reference/io/safetensors-write.js';
 import { roundTo, type Precision } from '../reference/tensor/precision.js';
+import { tensor } from '../reference/tensor/tensor.js';
 import { metadata, storedTensors, type StoredTensor } from './arbitraries/safetensors-file.js';
 
 const PRECISION_OF = { F64: 'fp64', F32: 'fp32', F16: 'fp16', BF16: 'bf16', I64: 'fp64' } as const satisfies Record<string, Precision>;
@@ -103,6 +104,16 @@ describe('safetensors reader', () => {
     const aligned = SafetensorsFile.fromBytes(bytes);
     const unaligned = SafetensorsFile.fromBytes(out);
     for (const t of tensors) expect(Array.from(unaligned.read(t.name).data)).toEqual(Array.from(aligned.read(t.name).data));
+  });
+
+  plainTest("names and metadata keys that are Object.prototype's ('__proto__', 'constructor') round-trip", () => {
+    const names = ['__proto__', 'constructor', 'hasOwnProperty'];
+    const tensors = names.map((name, i) => ({ name, dtype: 'F64' as const, tensor: tensor([1], [i + 0.5]) }));
+    const meta = Object.fromEntries([['__proto__', 'p'], ['constructor', 'c']]);
+    const file = SafetensorsFile.fromBytes(encode(tensors, meta));
+    expect(file.names().sort()).toEqual([...names].sort());
+    for (const [i, name] of names.entries()) expect(Array.from(file.read(name).data)).toEqual([i + 0.5]);
+    expect(Object.entries(file.metadata).sort()).toEqual([['__proto__', 'p'], ['constructor', 'c']]);
   });
 
   plainTest('a missing file names the file', () => {

@@ -27,7 +27,8 @@ function encode(t: Tensor, dtype: WritableDtype): Uint8Array {
  * (as the Python writer does, so data stays aligned), tensors in the order given.
  */
 export function encodeSafetensors(tensors: Record<string, NamedTensor>, metadata: Record<string, string> = {}): Uint8Array {
-  const header: Record<string, unknown> = {};
+  // No prototype: a tensor named '__proto__' must become a key, not replace the prototype.
+  const header: Record<string, unknown> = Object.create(null);
   if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
   const chunks: Uint8Array[] = [];
   let offset = 0;
