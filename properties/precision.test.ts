@@ -36,16 +36,19 @@ describe.each(FORMATS)('$name rounding', (f) => {
 
   // Positive finite patterns below Infinity: bits 0 .. 0x7bff (fp16) or 0x7f7f (bf16).
   const lastFinite = f.toBits(f.maxFinite);
-  test.prop([fc.integer({ min: 0, max: lastFinite - 1 }), fc.double({ min: 0, max: 1, noNaN: true }), fc.boolean()])(
-    'a value between two neighbours rounds to the nearer, ties to the even pattern',
-    (lowBits, fraction, negative) => {
+  // A value a fraction of the way from one finite pattern to the next, either sign.
+  const betweenNeighbours = fc.tuple(fc.integer({ min: 0, max: lastFinite - 1 }), fc.double({ min: 0, max: 1, noNaN: true }), fc.boolean())
+    .map(([lowBits, fraction, negative]) => {
       const low = f.fromBits(lowBits);
       const high = f.fromBits(lowBits + 1);
-      const value = low + (high - low) * fraction;
+      return { lowBits, fraction, low, high, value: low + (high - low) * fraction, sign: negative ? -1 : 1 };
+    });
+  test.prop([betweenNeighbours])(
+    'a value between two neighbours rounds to the nearer, ties to the even pattern',
+    ({ lowBits, fraction, low, high, value, sign }) => {
       const expected = fraction < 0.5 ? low : fraction > 0.5 ? high : lowBits % 2 === 0 ? low : high;
       // Interpolation itself rounds in float64; only check values that really lie on one side.
       const exactSide = value - low < high - value ? low : value - low > high - value ? high : expected;
-      const sign = negative ? -1 : 1;
       expect(f.round(sign * value)).toBe(sign * exactSide);
       expect(f.fromBits(f.toBits(sign * value))).toBe(sign * exactSide);
     },
@@ -58,17 +61,13 @@ describe.each(FORMATS)('$name rounding', (f) => {
     expect(f.round(sign * midpoint)).toBe(sign * f.fromBits(even));
   });
 
-  test.prop([fc.integer({ min: 0, max: lastFinite - 1 }), fc.double({ min: 0, max: 1, noNaN: true }), fc.boolean()])(
+  test.prop([betweenNeighbours])(
     'bracketIn gives the two neighbouring patterns around a value, or the value twice when representable',
-    (lowBits, fraction, negative) => {
-      const low = f.fromBits(lowBits);
-      const high = f.fromBits(lowBits + 1);
-      const value = low + (high - low) * fraction;
-      const sign = negative ? -1 : 1;
+    ({ low, high, value, sign }) => {
       const [down, up] = bracketIn(f.name, sign * value);
       const expected = value === low ? [low, low] : value === high ? [high, high] : [low, high];
       // + 0 folds -0 into 0: the bracket of -0 is itself.
-      expect((negative ? [-up, -down] : [down, up]).map((v) => v + 0)).toEqual(expected);
+      expect((sign < 0 ? [-up, -down] : [down, up]).map((v) => v + 0)).toEqual(expected);
     },
   );
 });
