@@ -1,6 +1,7 @@
 // Chunked SSD forward (reference/ssd/chunked.ts): three launches, chunk states, state passing,
-// chunk outputs. Shapes that fit the tensor-core tiles (p <= 64, n <= 128) take kernel3
-// (ssd_chunked_tc.cu); the rest take kernel2 below, on CUDA cores:
+// chunk outputs. bf16 with p and n in whole 8s up to (64, 128) takes kernel4 (bf16 mma.sync,
+// ssd_chunked_mma.cu); other shapes that fit the tensor-core tiles (p <= 64, n <= 128) take
+// kernel3 (WMMA TF32, ssd_chunked_tc.cu); the rest take kernel2 below, on CUDA cores:
 //   A chunk states: one block per (chunk, head, row): dt, in-chunk cumsum, then the chunk's own
 //     state sum_j exp(cs_last - cs_j) dt_j x_j B_j^T from shared-memory tiles of 32 steps; the
 //     chunk's total decay log. Written to a scratch (b, chunks, h, p, n) in float32.
@@ -200,6 +201,7 @@ cudaError_t launch_state_passing(const SsdParams& p, ChunkScratch scratch, cudaS
 }
 
 size_t ssd_chunked_shared_bytes(const SsdParams& p) {
+  if (ssd_chunked_mma_fits(p)) return ssd_chunked_mma_shared_bytes(p);
   if (ssd_chunked_tc_fits(p)) return ssd_chunked_tc_shared_bytes(p);
   const size_t output = output_shared_bytes(p), state = state_shared_bytes(p);
   return output > state ? output : state;
@@ -207,16 +209,32 @@ size_t ssd_chunked_shared_bytes(const SsdParams& p) {
 
 cudaError_t launch_ssd_chunked(const SsdParams& p, cudaStream_t stream) {
   const ChunkDims d(p);
-  ChunkScratch scratch{nullptr, nullptr};
-  const size_t state_bytes = sizeof(float) * static_cast<size_t>(p.batch * d.chunks * d.H * d.P * d.N);
-  cudaError_t err = cudaMallocAsync(reinterpret_cast<void**>(&scratch.states), state_bytes, stream);
-  if (err == cudaSuccess) err = cudaMallocAsync(reinterpret_cast<void**>(&scratch.decay), sizeof(float) * static_cast<size_t>(p.batch * d.chunks * d.H), stream);
-  const bool tc = ssd_chunked_tc_fits(p);
-  if (err == cudaSuccess) err = tc ? launch_chunk_states_tc(p, scratch, stream) : launch_kernel2_states(p, scratch, stream);
+  enum class Path { Mma, TensorCore, CudaCore };
+  const Path path = ssd_chunked_mma_fits(p) ? Path::Mma : ssd_chunked_tc_fits(p) ? Path::TensorCore : Path::CudaCore;
+  ChunkScratch scratch{nullptr, nullptr, nullptr, nullptr};
+  const size_t per_chunk_head = sizeof(float) * static_cast<size_t>(p.batch * d.chunks * d.H);
+  cudaError_t err = cudaMallocAsync(reinterpret_cast<void**>(&scratch.states), per_chunk_head * static_cast<size_t>(d.P * d.N), stream);
+  if (err == cudaSuccess) err = cudaMallocAsync(reinterpret_cast<void**>(&scratch.decay), per_chunk_head, stream);
+  if (err == cudaSuccess && path == Path::Mma) err = cudaMallocAsync(reinterpret_cast<void**>(&scratch.dts), per_chunk_head * static_cast<size_t>(d.Q), stream);
+  if (err == cudaSuccess && path == Path::Mma) err = cudaMallocAsync(reinterpret_cast<void**>(&scratch.cumsum), per_chunk_head * static_cast<size_t>(d.Q), stream);
+  if (err == cudaSuccess) {
+    switch (path) {
+      case Path::Mma: err = launch_chunk_states_mma(p, scratch, stream); break;
+      case Path::TensorCore: err = launch_chunk_states_tc(p, scratch, stream); break;
+      case Path::CudaCore: err = launch_kernel2_states(p, scratch, stream); break;
+    }
+  }
   if (err == cudaSuccess) err = launch_state_passing(p, scratch, stream);
-  if (err == cudaSuccess) err = tc ? launch_chunk_outputs_tc(p, scratch, stream) : launch_kernel2_outputs(p, scratch, stream);
-  if (scratch.states) cudaFreeAsync(scratch.states, stream);
-  if (scratch.decay) cudaFreeAsync(scratch.decay, stream);
+  if (err == cudaSuccess) {
+    switch (path) {
+      case Path::Mma: err = launch_chunk_outputs_mma(p, scratch, stream); break;
+      case Path::TensorCore: err = launch_chunk_outputs_tc(p, scratch, stream); break;
+      case Path::CudaCore: err = launch_kernel2_outputs(p, scratch, stream); break;
+    }
+  }
+  for (float* buffer : {scratch.states, scratch.decay, scratch.dts, scratch.cumsum}) {
+    if (buffer) cudaFreeAsync(buffer, stream);
+  }
   return err;
 }
 
