@@ -13,6 +13,9 @@
 
 namespace ssdcheck {
 
+#ifdef SSDCHECK_EMULATE
+#include "emulated_primitives.h"  // kernels/emulate: the same primitives on a CPU
+#else
 __device__ __forceinline__ uint32_t shared_address(const void* p) { return static_cast<uint32_t>(__cvta_generic_to_shared(p)); }
 
 // Four 8 x 8 b16 matrices; lane i gives the address of row i % 8 of matrix i / 8, and gets
@@ -38,6 +41,7 @@ __device__ __forceinline__ void cp_async_16(void* dst, const void* src, bool val
   asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(shared_address(dst)), "l"(src), "r"(valid ? 16 : 0));
 }
 __device__ __forceinline__ void cp_async_wait_all() { asm volatile("cp.async.wait_all;\n" ::: "memory"); }
+#endif
 
 // (v0, v1) as bf16 pairs hi + lo, hi = bf16(v), lo = bf16(v - hi): 16 significant bits, so a
 // product with an exact bf16 operand keeps float32-like accuracy (2^-17) in two mma.

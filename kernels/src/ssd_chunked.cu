@@ -15,6 +15,7 @@
 // CUDA cores, no TF32). kernel1 (one block per head walking all chunks): kernels/dev/.
 #include "dtype.cuh"
 #include "ssd_chunked_common.cuh"
+#include "ssd_state_passing.cuh"
 
 namespace ssdcheck {
 namespace {
@@ -81,33 +82,6 @@ __global__ void __launch_bounds__(kThreads) chunk_state_kernel2(SsdParams p, Chu
     if (e < d.P * d.N) out[e] = acc[k];
   }
   if (threadIdx.x == 0) scratch.decay[(b * d.chunks + c) * d.H + h] = last;
-}
-
-__global__ void __launch_bounds__(kThreads) state_passing_kernel(SsdParams p, ChunkScratch scratch) {
-  const ChunkDims d(p);
-  const int64_t e = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x, h = blockIdx.y, b = blockIdx.z;
-  if (e >= d.P * d.N) return;
-  const int64_t stride = d.H * d.P * d.N;  // from one chunk's slot to the next
-  float* slot = scratch.states + (b * d.chunks * d.H + h) * d.P * d.N + e;
-  const float* decay = scratch.decay + b * d.chunks * d.H + h;
-  float s = p.initial_state ? p.initial_state[(b * d.H + h) * d.P * d.N + e] : 0.f;
-  constexpr int kAhead = 8;  // chunks whose values are in flight at once
-  for (int64_t c0 = 0; c0 < d.chunks; c0 += kAhead) {
-    float added[kAhead], decays[kAhead];
-#pragma unroll
-    for (int k = 0; k < kAhead; ++k) {
-      const bool in = c0 + k < d.chunks;
-      added[k] = in ? slot[(c0 + k) * stride] : 0.f;
-      decays[k] = in ? decay[(c0 + k) * d.H] : 0.f;
-    }
-#pragma unroll
-    for (int k = 0; k < kAhead; ++k) {
-      if (c0 + k >= d.chunks) break;
-      slot[(c0 + k) * stride] = s;  // the state at the chunk's start
-      s = expf(decays[k]) * s + added[k];
-    }
-  }
-  p.final_state[(b * d.H + h) * d.P * d.N + e] = s;
 }
 
 template <typename T>
@@ -195,8 +169,8 @@ cudaError_t launch_kernel2_outputs(const SsdParams& p, ChunkScratch scratch, cud
 
 cudaError_t launch_state_passing(const SsdParams& p, ChunkScratch scratch, cudaStream_t stream) {
   const ChunkDims d(p);
-  const dim3 grid(static_cast<unsigned>((d.P * d.N + kThreads - 1) / kThreads), static_cast<unsigned>(d.H), static_cast<unsigned>(p.batch));
-  state_passing_kernel<<<grid, kThreads, 0, stream>>>(p, scratch);
+  const dim3 grid(static_cast<unsigned>((d.P * d.N + kStatePassingThreads - 1) / kStatePassingThreads), static_cast<unsigned>(d.H), static_cast<unsigned>(p.batch));
+  state_passing_kernel<<<grid, kStatePassingThreads, 0, stream>>>(p, scratch);
   return cudaGetLastError();
 }
 

@@ -33,7 +33,7 @@ struct ChunkScratch {
 // at 1.09e-5 against 1e-5. Sum is the type they are kept in (float suffices for bf16).
 template <int Threads, typename Sum>
 __device__ void chunk_dt_cumsum(const SsdParams& p, const ChunkDims& d, int64_t b, int64_t c, int64_t h, int64_t len, int padded, float* dts, Sum* cumsum) {
-  __shared__ double warp_totals[Threads / 32];
+  static __shared__ double warp_totals[Threads / 32];  // static: one per block on a CPU too (kernels/emulate)
   const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
   const double A = p.A[h];
   double carry = 0.0;

@@ -1,0 +1,171 @@
+// CUDA device code compiled by g++ and run on a CPU: one std::thread per CUDA thread of a block,
+// blocks one after another, __syncthreads and the warp collectives as barriers. Slow (every
+// collective is a context switch per thread) and exact about what the kernels assume of the
+// hardware: lockstep only where a barrier or collective says so, shared memory filled with NaN
+// bytes before every block, cp.async copies landing only at cp.async.wait_all, and every
+// 16-byte copy and ldmatrix row checked for alignment and bounds.
+//
+// Include this before the kernel headers, with SSDCHECK_EMULATE defined (mma_bf16.cuh then takes
+// emulated_primitives.h instead of its PTX).
+#pragma once
+#include <cuda_runtime.h>  // vector types, dim3; __device__ and friends expand to nothing under g++
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <algorithm>
+#include <barrier>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#define __launch_bounds__(...)
+
+using std::max;
+using std::min;
+
+inline thread_local uint3 threadIdx;
+inline thread_local uint3 blockIdx;
+inline thread_local dim3 blockDim;
+inline thread_local dim3 gridDim;
+
+namespace emulate {
+
+[[noreturn]] inline void fail(const char* what, const void* at) {
+  std::fprintf(stderr, "emulate: %s (address %p, block (%u, %u, %u), thread %u)\n", what, at, blockIdx.x, blockIdx.y, blockIdx.z, threadIdx.x);
+  std::exit(3);
+}
+
+// Memory a kernel may reach: the dynamic shared memory of the running block, and the global
+// buffers the harness registered.
+struct Region {
+  const unsigned char* begin;
+  size_t bytes;
+  bool holds(const void* p, size_t n) const {
+    const auto* q = static_cast<const unsigned char*>(p);
+    return q >= begin && q + n <= begin + bytes;
+  }
+};
+inline Region shared_region{nullptr, 0};
+inline std::vector<Region> global_regions;
+inline void check_shared(const void* p, size_t n, const char* what) {
+  if (!shared_region.holds(p, n)) fail(what, p);
+}
+inline void check_global(const void* p, size_t n, const char* what) {
+  for (const Region& r : global_regions)
+    if (r.holds(p, n)) return;
+  fail(what, p);
+}
+
+// The running block's barriers and the scratch a warp exchanges values through.
+struct Warp {
+  std::barrier<> barrier{32};
+  uint64_t words[32][8];
+  const void* rows[32];
+  void sync() { barrier.arrive_and_wait(); }
+};
+struct Block {
+  explicit Block(int threads) : barrier(threads), warps((threads + 31) / 32) {}
+  std::barrier<> barrier;
+  std::vector<Warp> warps;
+};
+inline Block* block = nullptr;
+inline Warp& warp() { return block->warps[threadIdx.x / 32]; }
+inline int lane() { return static_cast<int>(threadIdx.x % 32); }
+
+// A value from another lane: every lane publishes its own, then reads lane source(lane).
+template <typename T, typename Source>
+T exchange(T value, Source source) {
+  static_assert(sizeof(T) <= sizeof(uint64_t), "one word per lane");
+  Warp& w = warp();
+  std::memcpy(&w.words[lane()][0], &value, sizeof(T));
+  w.sync();
+  T out;
+  std::memcpy(&out, &w.words[source(lane())][0], sizeof(T));
+  w.sync();
+  return out;
+}
+
+// Shared memory is garbage on a GPU: NaN bytes here, before every block.
+struct FillShared {
+  unsigned char* shared;
+  size_t bytes;
+  void operator()() noexcept { std::memset(shared, 0xff, bytes); }
+};
+
+// Runs kernel() for every block of grid with `threads` threads and `shared_bytes` of dynamic
+// shared memory at `shared` (NaN-filled per block).
+inline void launch(dim3 grid, int threads, unsigned char* shared, size_t shared_capacity, size_t shared_bytes, const std::function<void()>& kernel) {
+  if (shared_bytes > shared_capacity) fail("dynamic shared memory larger than the emulator's", shared);
+  if (threads % 32 != 0) fail("a block of whole warps", nullptr);
+  Block b(threads);
+  block = &b;
+  shared_region = {shared, shared_bytes};
+  std::barrier<FillShared> between_blocks(threads, FillShared{shared, shared_bytes});
+  std::memset(shared, 0xff, shared_bytes);
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      threadIdx = make_uint3(static_cast<unsigned>(t), 0, 0);
+      blockDim = dim3(static_cast<unsigned>(threads));
+      gridDim = grid;
+      for (unsigned z = 0; z < grid.z; ++z)
+        for (unsigned y = 0; y < grid.y; ++y)
+          for (unsigned x = 0; x < grid.x; ++x) {
+            blockIdx = make_uint3(x, y, z);
+            kernel();
+            between_blocks.arrive_and_wait();
+          }
+    });
+  }
+  for (auto& t : pool) t.join();
+  block = nullptr;
+}
+
+
+inline float bf16_bits_to_float(uint16_t bits) {
+  const uint32_t word = static_cast<uint32_t>(bits) << 16;
+  float v;
+  std::memcpy(&v, &word, 4);
+  return v;
+}
+inline uint16_t half_of(uint32_t word, int which) { return static_cast<uint16_t>(which ? word >> 16 : word & 0xffffu); }
+
+// ldmatrix .m8n8 .x4 .b16: lanes 8m..8m+7 give the row addresses of matrix m (16 bytes each);
+// register m of lane l holds row l/4, elements 2(l%4) and 2(l%4)+1 of matrix m, the lower
+// element in the low half; .trans delivers the transposed matrix.
+inline void ldmatrix(uint32_t (&r)[4], const void* row, bool trans) {
+  check_shared(row, 16, "ldmatrix row outside the block's dynamic shared memory");
+  if (reinterpret_cast<uintptr_t>(row) % 16 != 0) fail("ldmatrix row not 16-byte aligned", row);
+  Warp& w = warp();
+  const int l = lane();
+  w.rows[l] = row;
+  w.sync();
+  for (int m = 0; m < 4; ++m) {
+    uint16_t e[2];
+    for (int i = 0; i < 2; ++i) {
+      const int r_ = trans ? 2 * (l % 4) + i : l / 4, c_ = trans ? l / 4 : 2 * (l % 4) + i;  // (row, column) stored
+      std::memcpy(&e[i], static_cast<const unsigned char*>(w.rows[8 * m + r_]) + 2 * c_, 2);
+    }
+    r[m] = e[0] | static_cast<uint32_t>(e[1]) << 16;
+  }
+  w.sync();
+}
+
+
+}  // namespace emulate
+
+inline void __syncthreads() { emulate::block->barrier.arrive_and_wait(); }
+inline float __expf(float v) { return std::exp(v); }
+
+template <typename T> T __shfl_up_sync(unsigned, T value, unsigned offset) {
+  const T up = emulate::exchange(value, [offset](int l) { return l >= static_cast<int>(offset) ? l - static_cast<int>(offset) : l; });
+  return up;
+}
+template <typename T> T __shfl_xor_sync(unsigned, T value, int mask) {
+  return emulate::exchange(value, [mask](int l) { return (l ^ mask) & 31; });
+}

@@ -1,0 +1,66 @@
+// mma_bf16.cuh's primitives on a CPU (cuda_on_cpu.h), written from the PTX ISA's descriptions
+// of ldmatrix, mma.m16n8k16 (.bf16, f32 accumulators) and cp.async rather than from the kernel's
+// use of them, so the emulator checks the kernel's fragment bookkeeping against the ISA.
+//
+// Included by mma_bf16.cuh inside namespace ssdcheck, after cuda_on_cpu.h (which has the
+// ::emulate helpers and the standard headers).
+#pragma once
+
+inline void ldmatrix_x4(uint32_t (&r)[4], const void* row) { ::emulate::ldmatrix(r, row, false); }
+inline void ldmatrix_x4_trans(uint32_t (&r)[4], const void* row) { ::emulate::ldmatrix(r, row, true); }
+
+// mma.m16n8k16.row.col, bf16 x bf16 + f32 (g = lane / 4, t = lane % 4):
+//   A: register i of lane l holds rows g + 8 (i % 2), columns 2t + 8 (i / 2) and + 1;
+//   B: register i holds rows 2t + 8 i and + 1, column g;  C, D: element i is row g + 8 (i / 2),
+//   column 2t + i % 2.
+inline void mma_bf16(float (&d)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
+  ::emulate::Warp& w = ::emulate::warp();
+  const int l = ::emulate::lane();
+  for (int i = 0; i < 4; ++i) w.words[l][i] = a[i];
+  w.words[l][4] = b0;
+  w.words[l][5] = b1;
+  w.sync();
+  const auto A = [&](int row, int k) {
+    const uint64_t word = w.words[row % 8 * 4 + k % 8 / 2][row / 8 + 2 * (k / 8)];
+    return ::emulate::bf16_bits_to_float(::emulate::half_of(static_cast<uint32_t>(word), k % 2));
+  };
+  const auto B = [&](int k, int col) {
+    const uint64_t word = w.words[col * 4 + k % 8 / 2][4 + k / 8];
+    return ::emulate::bf16_bits_to_float(::emulate::half_of(static_cast<uint32_t>(word), k % 2));
+  };
+  float out[4];
+  for (int i = 0; i < 4; ++i) {
+    const int row = l / 4 + 8 * (i / 2), col = 2 * (l % 4) + i % 2;
+    float acc = d[i];
+    for (int k = 0; k < 16; ++k) acc += A(row, k) * B(k, col);
+    out[i] = acc;
+  }
+  w.sync();
+  for (int i = 0; i < 4; ++i) d[i] = out[i];
+}
+
+// cp.async.cg 16 bytes: queued per thread, landing at cp.async.wait_all (so a read before the
+// wait sees the NaN fill, as it could on the GPU).
+struct PendingCopy {
+  void* dst;
+  const void* src;
+  bool valid;
+};
+inline thread_local std::vector<PendingCopy> pending_copies;
+inline void cp_async_16(void* dst, const void* src, bool valid) {
+  ::emulate::check_shared(dst, 16, "cp.async destination outside the block's dynamic shared memory");
+  if (reinterpret_cast<uintptr_t>(dst) % 16 != 0) ::emulate::fail("cp.async destination not 16-byte aligned", dst);
+  if (valid) {
+    ::emulate::check_global(src, 16, "cp.async source outside every input buffer");
+    if (reinterpret_cast<uintptr_t>(src) % 16 != 0) ::emulate::fail("cp.async source not 16-byte aligned", src);
+  }
+  pending_copies.push_back({dst, src, valid});
+}
+inline void cp_async_wait_all() {
+  for (const PendingCopy& c : pending_copies) {
+    if (c.valid) std::memcpy(c.dst, c.src, 16);
+    else std::memset(c.dst, 0, 16);
+  }
+  pending_copies.clear();
+}
+

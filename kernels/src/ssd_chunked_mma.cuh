@@ -1,0 +1,291 @@
+// Chunked SSD forward, kernel4: bf16 inputs on bf16 tensor cores (mma.sync m16n8k16, float32
+// accumulators), with the products kept in registers as flash-attention 2 keeps S and P.
+//   chunk states: one block of 8 warps per (head, chunk, row): the scan of dt, kept in scratch
+//     for the outputs stage, then S_c = X'^T B over tiles of 64 steps, X' = exp(cs_last - cs_j)
+//     dt_j x_j; a warp owns 16 x 64 of the (p, n) state.
+//   chunk outputs: one block of 4 warps per (head, 64-row tile, chunk, row); a warp owns 16
+//     rows. Their C stays in registers as A fragments; y = exp(cs_i) C S_start^T, then per
+//     64-step tile W = C B^T (registers), the bracket exp(cs_i - cs_j) dt_j [j <= i] applied in
+//     place, and y += W x with W's accumulators repacked as A fragments: no round trip
+//     through shared memory. Tiles arrive by cp.async, 16 bytes at a time.
+// Heads vary fastest in the grid, so the heads of a group read the same B and C tiles from L2;
+// the longest row tiles (most steps below the diagonal) are launched first.
+//
+// Accuracy: x, B and C are exact bf16 operands. The intermediates (X', W, S_start) are float
+// and are split into bf16 hi + lo (16 significant bits) and multiplied twice, so each product
+// keeps about 2^-17 relative accuracy, below kernel3's TF32 rounding (2^-11) of the same
+// intermediates and far below bf16's own output rounding (2^-9). The scan is float64, kept as
+// float: exp(cs_i - cs_j) then carries ~1e-5 relative error for sums in the hundreds.
+//
+// The kernels live in this header so kernels/emulate can run them on a CPU; ssd_chunked_mma.cu
+// launches them.
+#pragma once
+#include "mma_bf16.cuh"
+#include "ssd_chunked_common.cuh"
+
+namespace ssdcheck {
+namespace kernel4 {
+
+using bf16 = __nv_bfloat16;
+
+constexpr int kStatesThreads = 256;   // 8 warps: 4 x 2 tiles of 16 x 64 over (p, n)
+constexpr int kOutputsThreads = 128;  // 4 warps: 16 rows each
+constexpr int kTile = 64;             // steps per tile
+constexpr int kP = 64, kN = 128;      // head dim and state size, padded with zeros
+// Row strides in bf16: +8 (16 bytes) puts the 8 rows of an ldmatrix in different banks.
+constexpr int kLdP = kP + 8, kLdN = kN + 8;
+
+__host__ __device__ inline int padded_q(const ChunkDims& d) { return static_cast<int>((d.Q + kTile - 1) / kTile * kTile); }
+
+// Steps [first, first + kTile) of a (b, l, slots, width) bf16 tensor into a (kTile, Ld) tile
+// by cp.async; steps past len and columns past width are zeros.
+template <int Width, int Ld, int Threads>
+__device__ __forceinline__ void copy_steps(bf16* dst, const bf16* src, const ChunkDims& d, int64_t b, int64_t c, int64_t slot, int64_t slots, int64_t width, int64_t first, int64_t len) {
+  constexpr int kVectors = Width / 8;
+  const bf16* rows = src + ((b * d.L + c * d.Q + first) * slots + slot) * width;
+  for (int e = threadIdx.x; e < kTile * kVectors; e += Threads) {
+    const int r = e / kVectors, k = (e % kVectors) * 8;
+    const bool valid = first + r < len && k < width;
+    cp_async_16(dst + r * Ld + k, valid ? rows + r * slots * width + k : src, valid);
+  }
+}
+
+// The row and column a lane addresses in a stored 16 x 16 block for ldmatrix_x4, with the four
+// 8 x 8 matrices taken down first, (0, 0) (8, 0) (0, 8) (8, 8), or across first, (0, 0) (0, 8)
+// (8, 0) (8, 8). Down first gives an A fragment stored (m, k), or two B tiles stored (k, n)
+// read .trans; across first gives two B tiles stored (n, k), or an A fragment stored (k, m)
+// read .trans (mma_bf16.cuh has the fragment layouts).
+__device__ __forceinline__ int down_row(int lane) { return lane % 8 + (lane / 8) % 2 * 8; }
+__device__ __forceinline__ int down_col(int lane) { return lane / 16 * 8; }
+__device__ __forceinline__ int across_row(int lane) { return lane % 8 + lane / 16 * 8; }
+__device__ __forceinline__ int across_col(int lane) { return (lane / 8) % 2 * 8; }
+
+__global__ void __launch_bounds__(kStatesThreads) chunk_states_mma(SsdParams p, ChunkScratch scratch) {
+  extern __shared__ __align__(16) unsigned char shared[];
+  const ChunkDims d(p);
+  const int64_t h = blockIdx.x, c = blockIdx.y, b = blockIdx.z, g = h / (d.H / d.G);
+  const int64_t len = min(d.Q, d.L - c * d.Q);
+  const int padded = static_cast<int>((len + kTile - 1) / kTile * kTile);
+  double* cumsum = reinterpret_cast<double*>(shared);            // (padded Q)
+  float* dts = reinterpret_cast<float*>(cumsum + padded_q(d));   // (padded Q)
+  bf16* xhi = reinterpret_cast<bf16*>(dts + padded_q(d));        // (kTile, kLdP) X' of 64 steps, hi
+  bf16* xlo = xhi + kTile * kLdP;                                // (kTile, kLdP) and lo
+  bf16* bs = xlo + kTile * kLdP;                                 // (kTile, kLdN) B of those steps
+  chunk_dt_cumsum<kStatesThreads>(p, d, b, c, h, len, padded, dts, cumsum);
+  const int64_t scan = ((b * d.chunks + c) * d.H + h) * d.Q;  // (b, chunks, h, q)
+  for (int t = threadIdx.x; t < len; t += kStatesThreads) {
+    scratch.dts[scan + t] = dts[t];
+    scratch.cumsum[scan + t] = static_cast<float>(cumsum[t]);
+  }
+  const double last = cumsum[len - 1];
+  const bf16* x = static_cast<const bf16*>(p.x);
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  const int m0 = warp % 4 * 16, n0 = warp / 4 * 64;  // the warp's 16 x 64 of (p, n)
+  float acc[8][4] = {};
+  for (int64_t j0 = 0; j0 < len; j0 += kTile) {
+    __syncthreads();
+    copy_steps<kN, kLdN, kStatesThreads>(bs, static_cast<const bf16*>(p.B), d, b, c, g, d.G, d.N, j0, len);
+    // X' while B is in flight: 8 values of x per thread and pass, weighted and split.
+    for (int e = threadIdx.x; e < kTile * (kP / 8); e += kStatesThreads) {
+      const int r = e / (kP / 8), k = e % (kP / 8) * 8;
+      uint4 hi = {0, 0, 0, 0}, lo = {0, 0, 0, 0};
+      if (j0 + r < len && k < d.P) {
+        const uint4 raw = *reinterpret_cast<const uint4*>(x + ((b * d.L + c * d.Q + j0 + r) * d.H + h) * d.P + k);
+        const float w = __expf(static_cast<float>(fmin(last - cumsum[j0 + r], 0.0))) * dts[j0 + r];
+        const __nv_bfloat162* pairs = reinterpret_cast<const __nv_bfloat162*>(&raw);
+        uint32_t* his = reinterpret_cast<uint32_t*>(&hi);
+        uint32_t* los = reinterpret_cast<uint32_t*>(&lo);
+#pragma unroll
+        for (int q = 0; q < 4; ++q) {
+          const float2 v = __bfloat1622float2(pairs[q]);
+          const SplitPair s = split_bf16(w * v.x, w * v.y);
+          his[q] = s.hi;
+          los[q] = s.lo;
+        }
+      }
+      *reinterpret_cast<uint4*>(xhi + r * kLdP + k) = hi;
+      *reinterpret_cast<uint4*>(xlo + r * kLdP + k) = lo;
+    }
+    cp_async_wait_all();
+    __syncthreads();
+#pragma unroll
+    for (int ks = 0; ks < kTile / 16; ++ks) {
+      // A = X'^T (p, steps), stored (steps, p): ldmatrix .trans, matrices in (k, m) order.
+      uint32_t ahi[4], alo[4];
+      const int at = (ks * 16 + across_row(lane)) * kLdP + m0 + across_col(lane);
+      ldmatrix_x4_trans(ahi, xhi + at);
+      ldmatrix_x4_trans(alo, xlo + at);
+#pragma unroll
+      for (int nt2 = 0; nt2 < 4; ++nt2) {
+        uint32_t bf[4];  // B (steps, n) stored (k, n): .trans gives two 8-column tiles
+        ldmatrix_x4_trans(bf, bs + (ks * 16 + down_row(lane)) * kLdN + n0 + nt2 * 16 + down_col(lane));
+        mma_bf16(acc[2 * nt2], alo, bf[0], bf[1]);
+        mma_bf16(acc[2 * nt2], ahi, bf[0], bf[1]);
+        mma_bf16(acc[2 * nt2 + 1], alo, bf[2], bf[3]);
+        mma_bf16(acc[2 * nt2 + 1], ahi, bf[2], bf[3]);
+      }
+    }
+  }
+  float* out = scratch.states + ((b * d.chunks + c) * d.H + h) * d.P * d.N;
+  const int row = lane / 4, col = lane % 4 * 2;
+#pragma unroll
+  for (int nt = 0; nt < 8; ++nt) {
+    const int n = n0 + nt * 8 + col;
+#pragma unroll
+    for (int half = 0; half < 2; ++half) {
+      const int pi = m0 + row + 8 * half;
+      if (n < d.N && pi < d.P) *reinterpret_cast<float2*>(out + pi * d.N + n) = make_float2(acc[nt][2 * half], acc[nt][2 * half + 1]);
+    }
+  }
+  if (threadIdx.x == 0) scratch.decay[(b * d.chunks + c) * d.H + h] = static_cast<float>(last);
+}
+
+__global__ void __launch_bounds__(kOutputsThreads) chunk_outputs_mma(SsdParams p, ChunkScratch scratch) {
+  extern __shared__ __align__(16) unsigned char shared[];
+  const ChunkDims d(p);
+  const int tiles = padded_q(d) / kTile;
+  const int64_t h = blockIdx.x % d.H, c = blockIdx.y, b = blockIdx.z, g = h / (d.H / d.G);
+  const int tile = tiles - 1 - static_cast<int>(blockIdx.x / d.H);  // the longest first
+  const int64_t len = min(d.Q, d.L - c * d.Q);
+  const int i0 = tile * kTile;
+  if (i0 >= len) return;  // a row tile past the last chunk's end: the whole block leaves
+  float* cumsum = reinterpret_cast<float*>(shared);     // (padded Q)
+  float* dts = cumsum + padded_q(d);                    // (padded Q)
+  bf16* bc = reinterpret_cast<bf16*>(dts + padded_q(d));  // (kTile, kLdN) C of the tile's rows; then B of 64 steps
+  bf16* shi = bc + kTile * kLdN;                        // (kP, kLdN) the starting state, hi
+  bf16* slo = shi + kP * kLdN;                          // (kP, kLdN) and lo
+  bf16* xs = slo + kP * kLdN;                           // (kTile, kLdP) x of 64 steps
+  const bf16* x = static_cast<const bf16*>(p.x);
+  const bf16* B = static_cast<const bf16*>(p.B);
+  copy_steps<kN, kLdN, kOutputsThreads>(bc, static_cast<const bf16*>(p.C), d, b, c, g, d.G, d.N, i0, len);
+  // The scan up to the tile's last row; steps past the chunk's end keep the last sum, dt 0.
+  const int64_t scan = ((b * d.chunks + c) * d.H + h) * d.Q;
+  const float last = scratch.cumsum[scan + len - 1];
+  for (int t = threadIdx.x; t < i0 + kTile; t += kOutputsThreads) {
+    cumsum[t] = t < len ? scratch.cumsum[scan + t] : last;
+    dts[t] = t < len ? scratch.dts[scan + t] : 0.f;
+  }
+  const float* start = scratch.states + ((b * d.chunks + c) * d.H + h) * d.P * d.N;  // (p, n)
+  for (int e = threadIdx.x; e < kP * (kN / 4); e += kOutputsThreads) {
+    const int pi = e / (kN / 4), n = e % (kN / 4) * 4;
+    const float4 v = pi < d.P && n < d.N ? *reinterpret_cast<const float4*>(start + pi * d.N + n) : make_float4(0.f, 0.f, 0.f, 0.f);
+    const SplitPair s01 = split_bf16(v.x, v.y), s23 = split_bf16(v.z, v.w);
+    *reinterpret_cast<uint2*>(shi + pi * kLdN + n) = make_uint2(s01.hi, s23.hi);
+    *reinterpret_cast<uint2*>(slo + pi * kLdN + n) = make_uint2(s01.lo, s23.lo);
+  }
+  cp_async_wait_all();
+  __syncthreads();
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  const int ia = i0 + warp * 16 + lane / 4, ib = ia + 8;  // this thread's two rows
+  const int col = lane % 4 * 2;                            // and its column pair in each 8
+  uint32_t cf[kN / 16][4];  // C of the warp's 16 rows: A fragments over n
+#pragma unroll
+  for (int ks = 0; ks < kN / 16; ++ks) ldmatrix_x4(cf[ks], bc + (warp * 16 + down_row(lane)) * kLdN + ks * 16 + down_col(lane));
+  float acc[kP / 8][4] = {};  // y of the 16 rows: 8 tiles of 8 columns of p
+  // From the starting state: C S^T, S stored (p, n) is the B operand as (n, k) rows.
+#pragma unroll
+  for (int ks = 0; ks < kN / 16; ++ks) {
+#pragma unroll
+    for (int nt2 = 0; nt2 < kP / 16; ++nt2) {
+      uint32_t bh[4], bl[4];
+      const int at = (nt2 * 16 + across_row(lane)) * kLdN + ks * 16 + across_col(lane);
+      ldmatrix_x4(bh, shi + at);
+      ldmatrix_x4(bl, slo + at);
+      mma_bf16(acc[2 * nt2], cf[ks], bl[0], bl[1]);
+      mma_bf16(acc[2 * nt2], cf[ks], bh[0], bh[1]);
+      mma_bf16(acc[2 * nt2 + 1], cf[ks], bl[2], bl[3]);
+      mma_bf16(acc[2 * nt2 + 1], cf[ks], bh[2], bh[3]);
+    }
+  }
+  const float csa = cumsum[ia], csb = cumsum[ib];
+  {
+    const float ea = __expf(csa), eb = __expf(csb);
+#pragma unroll
+    for (auto& a : acc) {
+      a[0] *= ea;
+      a[1] *= ea;
+      a[2] *= eb;
+      a[3] *= eb;
+    }
+  }
+  for (int j0 = 0; j0 <= i0; j0 += kTile) {
+    __syncthreads();  // C is in registers; the previous tile's B and x are consumed
+    copy_steps<kN, kLdN, kOutputsThreads>(bc, B, d, b, c, g, d.G, d.N, j0, len);
+    copy_steps<kP, kLdP, kOutputsThreads>(xs, x, d, b, c, h, d.H, d.P, j0, len);
+    cp_async_wait_all();
+    __syncthreads();
+    // On the diagonal tile, 8-step column tiles past the warp's last row are all masked.
+    const int reach = j0 == i0 ? 2 * warp + 2 : kTile / 8;
+    float w[kTile / 8][4] = {};  // W = C B^T: 16 rows x 64 steps
+#pragma unroll
+    for (int ks = 0; ks < kN / 16; ++ks) {
+#pragma unroll
+      for (int nt2 = 0; nt2 < kTile / 16; ++nt2) {
+        if (2 * nt2 >= reach) continue;  // warp-uniform
+        uint32_t bb[4];  // B stored (steps, n): the B operand as (n, k) rows
+        ldmatrix_x4(bb, bc + (nt2 * 16 + across_row(lane)) * kLdN + ks * 16 + across_col(lane));
+        mma_bf16(w[2 * nt2], cf[ks], bb[0], bb[1]);
+        mma_bf16(w[2 * nt2 + 1], cf[ks], bb[2], bb[3]);
+      }
+    }
+    // The bracket in place: w_ij = exp(cs_i - cs_j) (C_i . B_j) dt_j for j <= i, else 0.
+#pragma unroll
+    for (int nt = 0; nt < kTile / 8; ++nt) {
+      const int j = j0 + nt * 8 + col;
+      const float cs0 = cumsum[j], cs1 = cumsum[j + 1], dt0 = dts[j], dt1 = dts[j + 1];
+      w[nt][0] = j <= ia ? __expf(fminf(csa - cs0, 0.f)) * dt0 * w[nt][0] : 0.f;
+      w[nt][1] = j + 1 <= ia ? __expf(fminf(csa - cs1, 0.f)) * dt1 * w[nt][1] : 0.f;
+      w[nt][2] = j <= ib ? __expf(fminf(csb - cs0, 0.f)) * dt0 * w[nt][2] : 0.f;
+      w[nt][3] = j + 1 <= ib ? __expf(fminf(csb - cs1, 0.f)) * dt1 * w[nt][3] : 0.f;
+    }
+    // y += W x: two accumulator tiles side by side are one A fragment (mma_bf16.cuh).
+#pragma unroll
+    for (int kt = 0; kt < kTile / 16; ++kt) {
+      if (2 * kt >= reach) continue;  // warp-uniform
+      const SplitPair s0 = split_bf16(w[2 * kt][0], w[2 * kt][1]), s1 = split_bf16(w[2 * kt][2], w[2 * kt][3]);
+      const SplitPair s2 = split_bf16(w[2 * kt + 1][0], w[2 * kt + 1][1]), s3 = split_bf16(w[2 * kt + 1][2], w[2 * kt + 1][3]);
+      const uint32_t whi[4] = {s0.hi, s1.hi, s2.hi, s3.hi}, wlo[4] = {s0.lo, s1.lo, s2.lo, s3.lo};
+#pragma unroll
+      for (int nt2 = 0; nt2 < kP / 16; ++nt2) {
+        uint32_t xb[4];  // x stored (steps, p) = (k, n): .trans
+        ldmatrix_x4_trans(xb, xs + (kt * 16 + down_row(lane)) * kLdP + nt2 * 16 + down_col(lane));
+        mma_bf16(acc[2 * nt2], wlo, xb[0], xb[1]);
+        mma_bf16(acc[2 * nt2], whi, xb[0], xb[1]);
+        mma_bf16(acc[2 * nt2 + 1], wlo, xb[2], xb[3]);
+        mma_bf16(acc[2 * nt2 + 1], whi, xb[2], xb[3]);
+      }
+    }
+  }
+  // y = acc + D x, two neighbouring columns per store.
+  const float D = p.D ? p.D[h] : 0.f;
+  bf16* y = static_cast<bf16*>(p.y);
+#pragma unroll
+  for (int nt = 0; nt < kP / 8; ++nt) {
+    const int pi = nt * 8 + col;
+#pragma unroll
+    for (int half = 0; half < 2; ++half) {
+      const int i = half ? ib : ia;
+      if (pi >= d.P || i >= len) continue;
+      const int64_t at = ((b * d.L + c * d.Q + i) * d.H + h) * d.P + pi;
+      const float2 xv = __bfloat1622float2(*reinterpret_cast<const __nv_bfloat162*>(x + at));
+      *reinterpret_cast<__nv_bfloat162*>(y + at) = __floats2bfloat162_rn(acc[nt][2 * half] + D * xv.x, acc[nt][2 * half + 1] + D * xv.y);
+    }
+  }
+}
+
+// 16-byte copies need p and n in whole 8s (row starts stay 16-byte aligned).
+inline bool fits(const SsdParams& p) {
+  const ChunkDims d(p);
+  return p.dtype == DType::BF16 && d.P <= kP && d.N <= kN && d.P % 8 == 0 && d.N % 8 == 0 && d.chunks <= 65535 && p.batch <= 65535 &&
+         d.H * (padded_q(d) / kTile) <= 0x7fffffff;
+}
+
+inline size_t states_shared_bytes(const SsdParams& p) {
+  return (sizeof(double) + sizeof(float)) * padded_q(ChunkDims(p)) + sizeof(bf16) * kTile * (2 * kLdP + kLdN);
+}
+inline size_t outputs_shared_bytes(const SsdParams& p) {
+  return 2 * sizeof(float) * padded_q(ChunkDims(p)) + sizeof(bf16) * (kTile * kLdN + 2 * kP * kLdN + kTile * kLdP);
+}
+
+}  // namespace kernel4
+}  // namespace ssdcheck
