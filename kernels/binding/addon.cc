@@ -1,6 +1,6 @@
 // The native surface of kernels/, declared once (onnxruntime js/node's binding.ts style):
 //   deviceInfo() -> { available, reason?, name?, computeCapability?, driverVersion?, runtimeVersion? }
-//   memoryInfo() -> { free, total }
+//   memoryInfo() -> { free, total }   (free counts what the memory pool holds unused)
 //   upload(typedArray, dtype, shape) -> DeviceTensor      zeros(dtype, shape) -> DeviceTensor
 //   DeviceTensor: .dtype .shape .bytes .freed, download() -> Float32Array | Uint16Array, free()
 //   ssdChunked(args), ssdStep(args), conv(args), gatedNorm(args): launch, synchronise, return outputs
@@ -75,6 +75,53 @@ void require_device(Napi::Env env) {
   if (!reason.empty()) throw Napi::Error::New(env, reason);
 }
 
+// Device tensors come from the device's default memory pool, stream-ordered on the default
+// stream (where every launch and copy here runs), and freed memory stays in the pool: a
+// cudaMalloc and cudaFree per output cost tens of microseconds a call and synchronise the
+// device, and the pool's default release threshold (0) gave the memory back at every
+// synchronisation. On failure the pool's unused memory is returned and the allocation tried
+// once more.
+cudaMemPool_t default_pool() {
+  static cudaMemPool_t pool = [] {
+    cudaMemPool_t p = nullptr;
+    if (cudaDeviceGetDefaultMemPool(&p, 0) != cudaSuccess) {
+      cudaGetLastError();
+      return static_cast<cudaMemPool_t>(nullptr);
+    }
+    uint64_t keep_all = UINT64_MAX;
+    cudaMemPoolSetAttribute(p, cudaMemPoolAttrReleaseThreshold, &keep_all);
+    cudaGetLastError();
+    return p;
+  }();
+  return pool;
+}
+
+cudaError_t pool_alloc(void** ptr, size_t bytes) {
+  cudaMemPool_t pool = default_pool();
+  cudaError_t err = cudaMallocAsync(ptr, bytes, nullptr);
+  if (err == cudaErrorMemoryAllocation && pool) {
+    cudaGetLastError();
+    cudaStreamSynchronize(nullptr);
+    cudaMemPoolTrimTo(pool, 0);
+    err = cudaMallocAsync(ptr, bytes, nullptr);
+  }
+  return err;
+}
+
+// Free device memory as this process can use it: the driver's free memory plus what the pool
+// holds unused.
+cudaError_t device_memory(size_t* free_bytes, size_t* total) {
+  const cudaError_t err = cudaMemGetInfo(free_bytes, total);
+  if (err != cudaSuccess) return err;
+  uint64_t reserved = 0, used = 0;
+  if (cudaMemPool_t pool = default_pool()) {
+    cudaMemPoolGetAttribute(pool, cudaMemPoolAttrReservedMemCurrent, &reserved);
+    cudaMemPoolGetAttribute(pool, cudaMemPoolAttrUsedMemCurrent, &used);
+  }
+  *free_bytes += static_cast<size_t>(reserved - used);
+  return cudaSuccess;
+}
+
 class DeviceTensor : public Napi::ObjectWrap<DeviceTensor> {
  public:
   static Napi::FunctionReference* constructor;
@@ -106,12 +153,12 @@ class DeviceTensor : public Napi::ObjectWrap<DeviceTensor> {
     for (int64_t d : t->shape_) count *= static_cast<size_t>(d);
     t->bytes_ = count * dtype_bytes(dtype);
     if (t->bytes_ > 0) {
-      const cudaError_t err = cudaMalloc(&t->ptr_, t->bytes_);
+      const cudaError_t err = pool_alloc(&t->ptr_, t->bytes_);
       if (err != cudaSuccess) {
         t->ptr_ = nullptr;
         cudaGetLastError();
         size_t free_bytes = 0, total = 0;
-        cudaMemGetInfo(&free_bytes, &total);
+        device_memory(&free_bytes, &total);
         cudaGetLastError();
         throw Napi::Error::New(env, "out of device memory: asked for " + std::to_string(t->bytes_) + " bytes for " + shape_text(t->shape_) + ", " + std::to_string(free_bytes) + " of " + std::to_string(total) + " free (" + cudaGetErrorString(err) + ")");
       }
@@ -129,7 +176,7 @@ class DeviceTensor : public Napi::ObjectWrap<DeviceTensor> {
 
  private:
   void release() {
-    if (ptr_) cudaFree(ptr_);
+    if (ptr_) cudaFreeAsync(ptr_, nullptr);
     ptr_ = nullptr;
     freed_ = true;
   }
@@ -555,7 +602,7 @@ Napi::Value MemoryInfo(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   require_device(env);
   size_t free_bytes = 0, total = 0;
-  check_cuda(env, cudaMemGetInfo(&free_bytes, &total), "cudaMemGetInfo");
+  check_cuda(env, device_memory(&free_bytes, &total), "cudaMemGetInfo");
   Napi::Object out = Napi::Object::New(env);
   out.Set("free", static_cast<double>(free_bytes));
   out.Set("total", static_cast<double>(total));
