@@ -1,6 +1,6 @@
 /**
- * The CUDA kernels that have a CPU emulation (kernels/emulate/: kernel4, the bf16 chunked SSD,
- * and the decode step's kernel3), run through it: their fragment bookkeeping, masks and tile
+ * The CUDA kernels that have a CPU emulation (kernels/emulate/: kernel4, the chunked SSD on
+ * mma.sync in bf16 and fp32, and the decode step's kernel3), run through it: their fragment bookkeeping, masks and tile
  * loops checked on any machine with g++, CI included, before the GPU gate runs them for real.
  * The emulator binary is built on first use into build/emulate/ (about 10 s).
  */
@@ -40,7 +40,7 @@ export function emulatorStatus(): EmulatorStatus {
   mkdirSync(join(root, 'build', 'emulate'), { recursive: true });
   // -fno-strict-aliasing: CUDA code reads bf16 arrays as uint4 and the like, which nvcc allows
   // and g++ -O2 otherwise miscompiles (chunk states came out zero).
-  const build = spawnSync('g++', ['-O2', '-fno-strict-aliasing', '-std=c++20', '-pthread', `-I${join(cuda, 'include')}`, `-I${sources[0]}`, `-I${sources[1]}`, join(sources[0], 'ssd_emulated.cc'), '-o', binary], { encoding: 'utf-8' });
+  const build = spawnSync('g++', ['-O2', '-fno-strict-aliasing', '-std=c++20', `-I${join(cuda, 'include')}`, `-I${sources[0]}`, `-I${sources[1]}`, join(sources[0], 'ssd_emulated.cc'), '-o', binary], { encoding: 'utf-8' });
   if (build.error) return (status = { available: false, reason: `g++ not runnable (${build.error.message})` });
   if (build.status !== 0) throw new Error(`kernels/emulate: g++ failed:\n${build.stderr.slice(-3000)}`);
   return (status = { available: true });
@@ -79,21 +79,27 @@ function run(mode: 'chunked' | 'step', parts: Uint8Array[], expectedBytes: numbe
   }
 }
 
-/** The bf16 chunked SSD through kernel4 on the CPU, as ssdCuda launches it (kernels/ssd.ts). */
-export function ssdEmulated(inputs: SsdInputs, options: { readonly chunkSize: number }): SsdOutputs {
+/**
+ * The chunked SSD through kernel4 on the CPU, as ssdCuda launches it (kernels/ssd.ts): bf16
+ * (p, n multiples of 8) or fp32 on 3xTF32 (multiples of 4), up to (64, 128).
+ */
+export function ssdEmulated(inputs: SsdInputs, options: { readonly chunkSize: number; readonly dtype: 'float32' | 'bfloat16' }): SsdOutputs {
   requireEmulator();
   const s = prepareSsd(inputs);
   const { batch: b, length: l, heads: h, headDim: p, groups: g, stateSize: n } = s;
-  if (p % 8 !== 0 || n % 8 !== 0 || p > 64 || n > 128) throw new InputError('x, B', 'p and n multiples of 8 up to 64 and 128 (kernel4)', `p = ${p}, n = ${n}`);
+  const { dtype } = options;
+  const multiple = dtype === 'float32' ? 4 : 8;
+  if (p % multiple !== 0 || n % multiple !== 0 || p > 64 || n > 128) throw new InputError('x, B', `p and n multiples of ${multiple} up to 64 and 128 (kernel4, ${dtype})`, `p = ${p}, n = ${n}`);
   const [lo, hi] = inputs.timeStepLimit ?? [0, Infinity];
+  const es = dtype === 'float32' ? 4 : 2;
   const out = run('chunked', [
-    int64s(b, l, h, p, g, n, options.chunkSize), float32s([lo, hi]),
-    stored(inputs.x, 'bfloat16'), stored(inputs.dt, 'float32'), float32s(s.A), stored(inputs.B, 'bfloat16'), stored(inputs.C, 'bfloat16'),
+    int64s(b, l, h, p, g, n, options.chunkSize, dtype === 'float32' ? 0 : 2), float32s([lo, hi]),
+    stored(inputs.x, dtype), stored(inputs.dt, 'float32'), float32s(s.A), stored(inputs.B, dtype), stored(inputs.C, dtype),
     float32s(s.D), stored(inputs.dtBias, 'float32'), float32s(s.initialState),
-  ], 2 * b * l * h * p + 4 * b * h * p * n);
+  ], es * b * l * h * p + 4 * b * h * p * n);
   return {
-    y: tensor([b, l, h, p], loaded(out, 0, b * l * h * p, 'bfloat16')), // (b, l, h, p)
-    finalState: tensor([b, h, p, n], loaded(out, 2 * b * l * h * p, b * h * p * n, 'float32')), // (b, h, p, n)
+    y: tensor([b, l, h, p], loaded(out, 0, b * l * h * p, dtype)), // (b, l, h, p)
+    finalState: tensor([b, h, p, n], loaded(out, es * b * l * h * p, b * h * p * n, 'float32')), // (b, h, p, n)
   };
 }
 

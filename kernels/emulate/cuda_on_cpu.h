@@ -1,18 +1,20 @@
-// CUDA device code compiled by g++ and run on a CPU: one std::thread per CUDA thread of a block,
-// blocks one after another, __syncthreads and the warp collectives as barriers. Slow (every
-// collective is a context switch per thread) and exact about what the kernels assume of the
-// hardware: lockstep only where a barrier or collective says so, shared memory filled with NaN
-// bytes before every block, cp.async copies landing only at cp.async.wait_all, and every
-// 16-byte copy and ldmatrix row checked for alignment and bounds.
+// CUDA device code compiled by g++ and run on a CPU: each CUDA thread of a block is a fiber
+// (ucontext) on one OS thread, blocks one after another; __syncthreads and the warp
+// collectives are barriers at which a fiber yields until its whole block or warp has arrived.
+// It is exact about what the kernels may assume of the hardware: lockstep only where a barrier
+// or collective says so (fibers run in turn between them), shared memory filled with NaN bytes
+// before every block, cp.async copies landing only at cp.async.wait_all, every 16-byte copy and
+// ldmatrix row checked for alignment and bounds, and a barrier some threads never reach
+// reported as a deadlock.
 //
-// Include this before the kernel headers, with SSDCHECK_EMULATE defined (mma_bf16.cuh then takes
+// Include this before the kernel headers, with SSDCHECK_EMULATE defined (mma.cuh then takes
 // emulated_primitives.h instead of its PTX).
 #pragma once
 #include <cuda_runtime.h>  // vector types, dim3; __device__ and friends expand to nothing under g++
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
+#include <ucontext.h>
 #include <algorithm>
-#include <barrier>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -20,7 +22,6 @@
 #include <cstring>
 #include <functional>
 #include <memory>
-#include <thread>
 #include <vector>
 
 #define __launch_bounds__(...)
@@ -28,10 +29,11 @@
 using std::max;
 using std::min;
 
-inline thread_local uint3 threadIdx;
-inline thread_local uint3 blockIdx;
-inline thread_local dim3 blockDim;
-inline thread_local dim3 gridDim;
+// The running fiber's built-in variables (one OS thread runs them all).
+inline uint3 threadIdx;
+inline uint3 blockIdx;
+inline dim3 blockDim;
+inline dim3 gridDim;
 
 namespace emulate {
 
@@ -61,21 +63,64 @@ inline void check_global(const void* p, size_t n, const char* what) {
   fail(what, p);
 }
 
+// A cp.async copy not yet landed.
+struct PendingCopy {
+  void* dst;
+  const void* src;
+  bool valid;
+};
+
+struct Barrier {
+  int expected;
+  int arrived = 0;
+  uint64_t generation = 0;
+};
+
+struct Fiber {
+  ucontext_t context;
+  std::unique_ptr<char[]> stack;
+  unsigned thread;
+  const uint64_t* waiting_on = nullptr;  // a barrier's generation, while blocked on it
+  uint64_t waiting_for = 0;
+  bool finished = false;
+  std::vector<PendingCopy> copies;
+  bool runnable() const { return !finished && !(waiting_on && *waiting_on == waiting_for); }
+};
+
 // The running block's barriers and the scratch a warp exchanges values through.
 struct Warp {
-  std::barrier<> barrier{32};
+  Barrier barrier{32};
   uint64_t words[32][8];
   const void* rows[32];
-  void sync() { barrier.arrive_and_wait(); }
+  void sync();
 };
 struct Block {
-  explicit Block(int threads) : barrier(threads), warps((threads + 31) / 32) {}
-  std::barrier<> barrier;
+  explicit Block(int threads) : barrier{threads}, warps(static_cast<size_t>(threads / 32)) {}
+  Barrier barrier;
   std::vector<Warp> warps;
 };
 inline Block* block = nullptr;
+inline std::vector<Fiber>* fibers = nullptr;
+inline Fiber* running = nullptr;
+inline ucontext_t scheduler;
+inline const std::function<void()>* kernel_body = nullptr;
+
 inline Warp& warp() { return block->warps[threadIdx.x / 32]; }
 inline int lane() { return static_cast<int>(threadIdx.x % 32); }
+inline Fiber& fiber() { return *running; }
+
+// The last to arrive opens the barrier and runs on; the others yield until it opens.
+inline void arrive_and_wait(Barrier& b) {
+  if (++b.arrived == b.expected) {
+    b.arrived = 0;
+    ++b.generation;
+    return;
+  }
+  running->waiting_on = &b.generation;
+  running->waiting_for = b.generation;
+  swapcontext(&running->context, &scheduler);
+}
+inline void Warp::sync() { arrive_and_wait(barrier); }
 
 // A value from another lane: every lane publishes its own, then reads lane source(lane).
 template <typename T, typename Source>
@@ -90,42 +135,60 @@ T exchange(T value, Source source) {
   return out;
 }
 
-// Shared memory is garbage on a GPU: NaN bytes here, before every block.
-struct FillShared {
-  unsigned char* shared;
-  size_t bytes;
-  void operator()() noexcept { std::memset(shared, 0xff, bytes); }
-};
+inline void fiber_entry() {
+  (*kernel_body)();
+  running->finished = true;  // uc_link returns to the scheduler
+}
 
 // Runs kernel() for every block of grid with `threads` threads and `shared_bytes` of dynamic
 // shared memory at `shared` (NaN-filled per block).
 inline void launch(dim3 grid, int threads, unsigned char* shared, size_t shared_capacity, size_t shared_bytes, const std::function<void()>& kernel) {
   if (shared_bytes > shared_capacity) fail("dynamic shared memory larger than the emulator's", shared);
   if (threads % 32 != 0) fail("a block of whole warps", nullptr);
-  Block b(threads);
-  block = &b;
+  constexpr size_t kStack = 256 * 1024;
+  std::vector<Fiber> pool(static_cast<size_t>(threads));
+  for (Fiber& f : pool) f.stack.reset(new char[kStack]);
+  fibers = &pool;
+  kernel_body = &kernel;
   shared_region = {shared, shared_bytes};
-  std::barrier<FillShared> between_blocks(threads, FillShared{shared, shared_bytes});
-  std::memset(shared, 0xff, shared_bytes);
-  std::vector<std::thread> pool;
-  for (int t = 0; t < threads; ++t) {
-    pool.emplace_back([&, t] {
-      threadIdx = make_uint3(static_cast<unsigned>(t), 0, 0);
-      blockDim = dim3(static_cast<unsigned>(threads));
-      gridDim = grid;
-      for (unsigned z = 0; z < grid.z; ++z)
-        for (unsigned y = 0; y < grid.y; ++y)
-          for (unsigned x = 0; x < grid.x; ++x) {
-            blockIdx = make_uint3(x, y, z);
-            kernel();
-            between_blocks.arrive_and_wait();
+  blockDim = dim3(static_cast<unsigned>(threads));
+  gridDim = grid;
+  for (unsigned z = 0; z < grid.z; ++z)
+    for (unsigned y = 0; y < grid.y; ++y)
+      for (unsigned x = 0; x < grid.x; ++x) {
+        Block b(threads);
+        block = &b;
+        blockIdx = make_uint3(x, y, z);
+        std::memset(shared, 0xff, shared_bytes);
+        for (int t = 0; t < threads; ++t) {
+          Fiber& f = pool[static_cast<size_t>(t)];
+          f.thread = static_cast<unsigned>(t);
+          f.finished = false;
+          f.waiting_on = nullptr;
+          getcontext(&f.context);
+          f.context.uc_stack.ss_sp = f.stack.get();
+          f.context.uc_stack.ss_size = kStack;
+          f.context.uc_link = &scheduler;
+          makecontext(&f.context, fiber_entry, 0);
+        }
+        // Round robin over the runnable fibers until all have finished.
+        for (int unfinished = threads; unfinished > 0;) {
+          bool progressed = false;
+          for (Fiber& f : pool) {
+            if (!f.runnable()) continue;
+            f.waiting_on = nullptr;
+            running = &f;
+            threadIdx = make_uint3(f.thread, 0, 0);
+            swapcontext(&scheduler, &f.context);
+            progressed = true;
+            if (f.finished) --unfinished;
           }
-    });
-  }
-  for (auto& t : pool) t.join();
-  block = nullptr;
+          if (!progressed && unfinished > 0) fail("deadlock: a barrier some threads of the block never reach", nullptr);
+        }
+        block = nullptr;
+      }
+  fibers = nullptr;
 }
-
 
 inline float bf16_bits_to_float(uint16_t bits) {
   const uint32_t word = static_cast<uint32_t>(bits) << 16;
@@ -159,8 +222,13 @@ inline void ldmatrix(uint32_t (&r)[4], const void* row, bool trans) {
 
 }  // namespace emulate
 
-inline void __syncthreads() { emulate::block->barrier.arrive_and_wait(); }
+inline void __syncthreads() { emulate::arrive_and_wait(emulate::block->barrier); }
 inline float __expf(float v) { return std::exp(v); }
+inline float __uint_as_float(uint32_t bits) {
+  float v;
+  std::memcpy(&v, &bits, 4);
+  return v;
+}
 
 template <typename T> T __shfl_up_sync(unsigned, T value, unsigned offset) {
   const T up = emulate::exchange(value, [offset](int l) { return l >= static_cast<int>(offset) ? l - static_cast<int>(offset) : l; });

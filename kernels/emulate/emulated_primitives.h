@@ -1,8 +1,8 @@
-// mma_bf16.cuh's primitives on a CPU (cuda_on_cpu.h), written from the PTX ISA's descriptions
+// mma.cuh's primitives on a CPU (cuda_on_cpu.h), written from the PTX ISA's descriptions
 // of ldmatrix, mma.m16n8k16 (.bf16, f32 accumulators) and cp.async rather than from the kernel's
 // use of them, so the emulator checks the kernel's fragment bookkeeping against the ISA.
 //
-// Included by mma_bf16.cuh inside namespace ssdcheck, after cuda_on_cpu.h (which has the
+// Included by mma.cuh inside namespace ssdcheck, after cuda_on_cpu.h (which has the
 // ::emulate helpers and the standard headers).
 #pragma once
 
@@ -39,14 +39,46 @@ inline void mma_bf16(float (&d)[4], const uint32_t (&a)[4], uint32_t b0, uint32_
   for (int i = 0; i < 4; ++i) d[i] = out[i];
 }
 
+// cvt.rna.tf32.f32: round to 19 bits (10 of mantissa), to nearest, ties away from zero.
+inline uint32_t to_tf32(float v) {
+  uint32_t bits;
+  std::memcpy(&bits, &v, 4);
+  return (bits + 0x1000u) & ~0x1fffu;  // on the magnitude bits: a carry runs into the exponent
+}
+
+// mma.m16n8k8.row.col, tf32 x tf32 + f32 (g = lane / 4, t = lane % 4):
+//   A: register i of lane l holds row g + 8 (i % 2), column t + 4 (i / 2);
+//   B: register i holds row t + 4 i, column g;  C, D as for m16n8k16.
+// The tensor cores read 19 bits of each operand: the low 13 are dropped here too, so an operand
+// that was not rounded to tf32 first shows up as an error.
+inline void mma_tf32(float (&d)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
+  ::emulate::Warp& w = ::emulate::warp();
+  const int l = ::emulate::lane();
+  for (int i = 0; i < 4; ++i) w.words[l][i] = a[i];
+  w.words[l][4] = b0;
+  w.words[l][5] = b1;
+  w.sync();
+  const auto value = [](uint64_t word) {
+    const uint32_t bits = static_cast<uint32_t>(word) & ~0x1fffu;
+    float v;
+    std::memcpy(&v, &bits, 4);
+    return v;
+  };
+  const auto A = [&](int row, int k) { return value(w.words[row % 8 * 4 + k % 4][row / 8 + 2 * (k / 4)]); };
+  const auto B = [&](int k, int col) { return value(w.words[col * 4 + k % 4][4 + k / 4]); };
+  float out[4];
+  for (int i = 0; i < 4; ++i) {
+    const int row = l / 4 + 8 * (i / 2), col = 2 * (l % 4) + i % 2;
+    float acc = d[i];
+    for (int k = 0; k < 8; ++k) acc += A(row, k) * B(k, col);
+    out[i] = acc;
+  }
+  w.sync();
+  for (int i = 0; i < 4; ++i) d[i] = out[i];
+}
+
 // cp.async.cg 16 bytes: queued per thread, landing at cp.async.wait_all (so a read before the
 // wait sees the NaN fill, as it could on the GPU).
-struct PendingCopy {
-  void* dst;
-  const void* src;
-  bool valid;
-};
-inline thread_local std::vector<PendingCopy> pending_copies;
 inline void cp_async_16(void* dst, const void* src, bool valid) {
   ::emulate::check_shared(dst, 16, "cp.async destination outside the block's dynamic shared memory");
   if (reinterpret_cast<uintptr_t>(dst) % 16 != 0) ::emulate::fail("cp.async destination not 16-byte aligned", dst);
@@ -54,13 +86,12 @@ inline void cp_async_16(void* dst, const void* src, bool valid) {
     ::emulate::check_global(src, 16, "cp.async source outside every input buffer");
     if (reinterpret_cast<uintptr_t>(src) % 16 != 0) ::emulate::fail("cp.async source not 16-byte aligned", src);
   }
-  pending_copies.push_back({dst, src, valid});
+  ::emulate::fiber().copies.push_back({dst, src, valid});
 }
 inline void cp_async_wait_all() {
-  for (const PendingCopy& c : pending_copies) {
+  for (const ::emulate::PendingCopy& c : ::emulate::fiber().copies) {
     if (c.valid) std::memcpy(c.dst, c.src, 16);
     else std::memset(c.dst, 0, 16);
   }
-  pending_copies.clear();
+  ::emulate::fiber().copies.clear();
 }
-

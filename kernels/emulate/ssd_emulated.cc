@@ -1,11 +1,11 @@
-// Runs the bf16 chunked SSD (kernel4: chunk states, state passing, chunk outputs) or the decode
-// step's kernel3 on a CPU, through cuda_on_cpu.h, exactly as the launchers in kernels/src launch
+// Runs the chunked SSD's kernel4 (chunk states, state passing, chunk outputs; bf16, or fp32 on
+// 3xTF32) or the decode step's kernel3 on a CPU, through cuda_on_cpu.h, exactly as the launchers in kernels/src launch
 // them. kernels/emulate.ts writes the input file and reads the output file (layouts below).
 //
-//   ssd_emulated chunked IN OUT   IN: int64 b l h p g n q; float dt_lo dt_hi;
-//                                     x (b,l,h,p) bf16; dt (b,l,h) f32; A (h) f32; B, C (b,l,g,n) bf16;
+//   ssd_emulated chunked IN OUT   IN: int64 b l h p g n q dtype (0 f32, 2 bf16); float dt_lo dt_hi;
+//                                     x (b,l,h,p); dt (b,l,h) f32; A (h) f32; B, C (b,l,g,n);
 //                                     D (h) f32; dt_bias (h) f32; initial state (b,h,p,n) f32
-//                                 OUT: y (b,l,h,p) bf16; final state (b,h,p,n) f32
+//                                 OUT: y (b,l,h,p); final state (b,h,p,n) f32
 //   ssd_emulated step IN OUT      IN: int64 b h p g n dtype (0 f32, 1 f16, 2 bf16); float dt_lo dt_hi;
 //                                     state (b,h,p,n) f32; x (b,h,p); dt (b,h) f32; A (h) f32;
 //                                     B, C (b,g,n); D (h) f32; dt_bias (h) f32
@@ -18,11 +18,15 @@
 namespace ssdcheck::kernel4 {
 alignas(16) unsigned char shared[228 * 1024];  // the kernels' extern __shared__ buffer
 }
+namespace ssdcheck::kernel4_tf32 {
+alignas(16) unsigned char shared[228 * 1024];
+}
 namespace ssdcheck::step3 {
 alignas(16) unsigned char shared[228 * 1024];
 }
 
 #include "ssd_chunked_mma.cuh"
+#include "ssd_chunked_tf32.cuh"
 #include "ssd_state_passing.cuh"
 #include "ssd_step.cuh"
 
@@ -75,26 +79,31 @@ void run_chunked(Reader& in, const char* out_path) {
   SsdParams p{};
   p.batch = in.scalar<int64_t>(); p.length = in.scalar<int64_t>(); p.heads = in.scalar<int64_t>(); p.head_dim = in.scalar<int64_t>();
   p.groups = in.scalar<int64_t>(); p.state_size = in.scalar<int64_t>(); p.chunk_size = in.scalar<int64_t>();
+  const int64_t dtype = in.scalar<int64_t>();
+  if (dtype != 0 && dtype != 2) bad_input("dtype 0 (fp32) or 2 (bf16)");
+  p.dtype = static_cast<DType>(dtype);
   p.dt_lo = in.scalar<float>(); p.dt_hi = in.scalar<float>();
-  p.dtype = DType::BF16;
-  if (!kernel4::fits(p)) bad_input("a shape kernel4 takes: p, n multiples of 8 up to 64, 128");
-  const size_t b = p.batch, l = p.length, h = p.heads, hp = p.head_dim, g = p.groups, n = p.state_size;
-  Buffer x(in, 2 * b * l * h * hp), dt(in, 4 * b * l * h), A(in, 4 * h), B(in, 2 * b * l * g * n), C(in, 2 * b * l * g * n), D(in, 4 * h), dt_bias(in, 4 * h), s0(in, 4 * b * h * hp * n);
+  const bool tf32 = p.dtype == DType::F32;
+  if (!(tf32 ? kernel4_tf32::fits(p) : kernel4::fits(p))) bad_input("a shape kernel4 takes: p, n multiples of 8 (bf16) or 4 (fp32) up to 64, 128");
+  const size_t b = p.batch, l = p.length, h = p.heads, hp = p.head_dim, g = p.groups, n = p.state_size, es = tf32 ? 4 : 2;
+  Buffer x(in, es * b * l * h * hp), dt(in, 4 * b * l * h), A(in, 4 * h), B(in, es * b * l * g * n), C(in, es * b * l * g * n), D(in, 4 * h), dt_bias(in, 4 * h), s0(in, 4 * b * h * hp * n);
   in.done();
-  Buffer y(2 * b * l * h * hp), final_state(4 * b * h * hp * n);
+  Buffer y(es * b * l * h * hp), final_state(4 * b * h * hp * n);
   p.x = x.as<void>(); p.dt = dt.as<float>(); p.A = A.as<float>(); p.B = B.as<void>(); p.C = C.as<void>(); p.D = D.as<float>();
   p.dt_bias = dt_bias.as<float>(); p.initial_state = s0.as<float>(); p.y = y.as<void>(); p.final_state = final_state.as<float>();
   const ChunkDims d(p);
   const size_t per_chunk_head = b * d.chunks * h;
-  Buffer states(4 * per_chunk_head * hp * n), decay(4 * per_chunk_head), dts(4 * per_chunk_head * d.Q), cumsum(4 * per_chunk_head * d.Q);
-  const ChunkScratch scratch{states.as<float>(), decay.as<float>(), dts.as<float>(), cumsum.as<float>()};
+  Buffer states(4 * per_chunk_head * hp * n), decay(4 * per_chunk_head), dts(4 * per_chunk_head * d.Q), cumsum((tf32 ? 8 : 4) * per_chunk_head * d.Q);
+  const ChunkScratch scratch{states.as<float>(), decay.as<float>(), dts.as<float>(), tf32 ? nullptr : cumsum.as<float>(), tf32 ? cumsum.as<double>() : nullptr};
   // As ssd_chunked.cu and ssd_chunked_mma.cu launch them.
-  emulate::launch(dim3(static_cast<unsigned>(h), static_cast<unsigned>(d.chunks), static_cast<unsigned>(b)), kernel4::kStatesThreads, kernel4::shared, sizeof kernel4::shared,
-                  kernel4::states_shared_bytes(p), [&] { kernel4::chunk_states_mma(p, scratch); });
+  const dim3 states_grid(static_cast<unsigned>(h), static_cast<unsigned>(d.chunks), static_cast<unsigned>(b));
+  const dim3 outputs_grid(static_cast<unsigned>(h * (kernel4::padded_q(d) / kernel4::kTile)), static_cast<unsigned>(d.chunks), static_cast<unsigned>(b));
+  if (tf32) emulate::launch(states_grid, kernel4::kStatesThreads, kernel4_tf32::shared, sizeof kernel4_tf32::shared, kernel4_tf32::states_shared_bytes(p), [&] { kernel4_tf32::chunk_states_tf32(p, scratch); });
+  else emulate::launch(states_grid, kernel4::kStatesThreads, kernel4::shared, sizeof kernel4::shared, kernel4::states_shared_bytes(p), [&] { kernel4::chunk_states_mma(p, scratch); });
   emulate::launch(dim3(static_cast<unsigned>((hp * n + kStatePassingThreads - 1) / kStatePassingThreads), static_cast<unsigned>(h), static_cast<unsigned>(b)), kStatePassingThreads,
                   kernel4::shared, sizeof kernel4::shared, 0, [&] { state_passing_kernel(p, scratch); });
-  emulate::launch(dim3(static_cast<unsigned>(h * (kernel4::padded_q(d) / kernel4::kTile)), static_cast<unsigned>(d.chunks), static_cast<unsigned>(b)), kernel4::kOutputsThreads,
-                  kernel4::shared, sizeof kernel4::shared, kernel4::outputs_shared_bytes(p), [&] { kernel4::chunk_outputs_mma(p, scratch); });
+  if (tf32) emulate::launch(outputs_grid, kernel4::kOutputsThreads, kernel4_tf32::shared, sizeof kernel4_tf32::shared, kernel4_tf32::outputs_shared_bytes(p), [&] { kernel4_tf32::chunk_outputs_tf32(p, scratch); });
+  else emulate::launch(outputs_grid, kernel4::kOutputsThreads, kernel4::shared, sizeof kernel4::shared, kernel4::outputs_shared_bytes(p), [&] { kernel4::chunk_outputs_mma(p, scratch); });
   write_all(out_path, {&y, &final_state});
 }
 

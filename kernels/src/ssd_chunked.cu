@@ -1,7 +1,8 @@
 // Chunked SSD forward (reference/ssd/chunked.ts): three launches, chunk states, state passing,
-// chunk outputs. bf16 with p and n in whole 8s up to (64, 128) takes kernel4 (bf16 mma.sync,
-// ssd_chunked_mma.cu); other shapes that fit the tensor-core tiles (p <= 64, n <= 128) take
-// kernel3 (WMMA TF32, ssd_chunked_tc.cu); the rest take kernel2 below, on CUDA cores:
+// chunk outputs. bf16 with p and n in whole 8s, and fp32 with p and n in whole 4s, up to
+// (64, 128) take kernel4 (mma.sync, ssd_chunked_mma.cu); other shapes that fit the tensor-core
+// tiles (fp16, or p, n not in whole 4s or 8s) take kernel3 (WMMA TF32, ssd_chunked_tc.cu); the
+// rest take kernel2 below, on CUDA cores:
 //   A chunk states: one block per (chunk, head, row): dt, in-chunk cumsum, then the chunk's own
 //     state sum_j exp(cs_last - cs_j) dt_j x_j B_j^T from shared-memory tiles of 32 steps; the
 //     chunk's total decay log. Written to a scratch (b, chunks, h, p, n) in float32.
@@ -185,12 +186,15 @@ cudaError_t launch_ssd_chunked(const SsdParams& p, cudaStream_t stream) {
   const ChunkDims d(p);
   enum class Path { Mma, TensorCore, CudaCore };
   const Path path = ssd_chunked_mma_fits(p) ? Path::Mma : ssd_chunked_tc_fits(p) ? Path::TensorCore : Path::CudaCore;
-  ChunkScratch scratch{nullptr, nullptr, nullptr, nullptr};
-  const size_t per_chunk_head = sizeof(float) * static_cast<size_t>(p.batch * d.chunks * d.H);
-  cudaError_t err = cudaMallocAsync(reinterpret_cast<void**>(&scratch.states), per_chunk_head * static_cast<size_t>(d.P * d.N), stream);
-  if (err == cudaSuccess) err = cudaMallocAsync(reinterpret_cast<void**>(&scratch.decay), per_chunk_head, stream);
-  if (err == cudaSuccess && path == Path::Mma) err = cudaMallocAsync(reinterpret_cast<void**>(&scratch.dts), per_chunk_head * static_cast<size_t>(d.Q), stream);
-  if (err == cudaSuccess && path == Path::Mma) err = cudaMallocAsync(reinterpret_cast<void**>(&scratch.cumsum), per_chunk_head * static_cast<size_t>(d.Q), stream);
+  ChunkScratch scratch{nullptr, nullptr, nullptr, nullptr, nullptr};
+  const size_t per_chunk_head = static_cast<size_t>(p.batch * d.chunks * d.H);
+  const size_t floats = sizeof(float) * per_chunk_head, steps = static_cast<size_t>(d.Q);
+  const bool scan_f64 = path == Path::Mma && ssd_chunked_mma_scan_f64(p);
+  cudaError_t err = cudaMallocAsync(reinterpret_cast<void**>(&scratch.states), floats * static_cast<size_t>(d.P * d.N), stream);
+  if (err == cudaSuccess) err = cudaMallocAsync(reinterpret_cast<void**>(&scratch.decay), floats, stream);
+  if (err == cudaSuccess && path == Path::Mma) err = cudaMallocAsync(reinterpret_cast<void**>(&scratch.dts), floats * steps, stream);
+  if (err == cudaSuccess && path == Path::Mma && !scan_f64) err = cudaMallocAsync(reinterpret_cast<void**>(&scratch.cumsum), floats * steps, stream);
+  if (err == cudaSuccess && scan_f64) err = cudaMallocAsync(reinterpret_cast<void**>(&scratch.cumsum64), sizeof(double) * per_chunk_head * steps, stream);
   if (err == cudaSuccess) {
     switch (path) {
       case Path::Mma: err = launch_chunk_states_mma(p, scratch, stream); break;
@@ -206,7 +210,7 @@ cudaError_t launch_ssd_chunked(const SsdParams& p, cudaStream_t stream) {
       case Path::CudaCore: err = launch_kernel2_outputs(p, scratch, stream); break;
     }
   }
-  for (float* buffer : {scratch.states, scratch.decay, scratch.dts, scratch.cumsum}) {
+  for (void* buffer : {static_cast<void*>(scratch.states), static_cast<void*>(scratch.decay), static_cast<void*>(scratch.dts), static_cast<void*>(scratch.cumsum), static_cast<void*>(scratch.cumsum64)}) {
     if (buffer) cudaFreeAsync(buffer, stream);
   }
   return err;

@@ -15,14 +15,15 @@ struct ChunkDims {
 
 // Scratch written by a path's chunk-state stage: each chunk's own state (b, chunks, h, p, n),
 // replaced by the state passing with the state at the chunk's start; and each chunk's total
-// decay log (b, chunks, h). The bf16 path (ssd_chunked_mma.cu) also keeps each step's dt and
-// in-chunk cumulative sum (b, chunks, h, q), so its outputs stage does not redo the scan; the
-// other paths leave them null.
+// decay log (b, chunks, h). kernel4 (ssd_chunked_mma.cu) also keeps each step's dt and
+// in-chunk cumulative sum (b, chunks, h, q), so its outputs stage does not redo the scan: the
+// sums as float for bf16, as float64 for fp32. Paths leave what they do not use null.
 struct ChunkScratch {
   float* states;
   float* decay;
   float* dts;
   float* cumsum;
+  double* cumsum64;
 };
 
 // dt (softplus, limits) and the inclusive cumulative sum of dt * A for steps [0, padded) of the
@@ -74,8 +75,11 @@ size_t ssd_chunked_tc_shared_bytes(const SsdParams& p);
 cudaError_t launch_chunk_states_tc(const SsdParams& p, ChunkScratch scratch, cudaStream_t stream);
 cudaError_t launch_chunk_outputs_tc(const SsdParams& p, ChunkScratch scratch, cudaStream_t stream);
 
-// bf16 path (ssd_chunked_mma.cu): the same, with bf16 mma.sync and the scan kept in scratch.
+// kernel4 (ssd_chunked_mma.cu): the same on mma.sync with the products in registers and the
+// scan kept in scratch; bf16 on bf16 tensor cores, fp32 on 3xTF32. Whether it takes the shape,
+// and for fp32 whether the scan is kept as float64.
 bool ssd_chunked_mma_fits(const SsdParams& p);
+bool ssd_chunked_mma_scan_f64(const SsdParams& p);
 size_t ssd_chunked_mma_shared_bytes(const SsdParams& p);
 cudaError_t launch_chunk_states_mma(const SsdParams& p, ChunkScratch scratch, cudaStream_t stream);
 cudaError_t launch_chunk_outputs_mma(const SsdParams& p, ChunkScratch scratch, cudaStream_t stream);

@@ -20,7 +20,7 @@
 // The kernels live in this header so kernels/emulate can run them on a CPU; ssd_chunked_mma.cu
 // launches them.
 #pragma once
-#include "mma_bf16.cuh"
+#include "mma.cuh"
 #include "ssd_chunked_common.cuh"
 
 namespace ssdcheck {
@@ -37,24 +37,11 @@ constexpr int kLdP = kP + 8, kLdN = kN + 8;
 
 __host__ __device__ inline int padded_q(const ChunkDims& d) { return static_cast<int>((d.Q + kTile - 1) / kTile * kTile); }
 
-// Steps [first, first + kTile) of a (b, l, slots, width) bf16 tensor into a (kTile, Ld) tile
-// by cp.async; steps past len and columns past width are zeros.
-template <int Width, int Ld, int Threads>
-__device__ __forceinline__ void copy_steps(bf16* dst, const bf16* src, const ChunkDims& d, int64_t b, int64_t c, int64_t slot, int64_t slots, int64_t width, int64_t first, int64_t len) {
-  constexpr int kVectors = Width / 8;
-  const bf16* rows = src + ((b * d.L + c * d.Q + first) * slots + slot) * width;
-  for (int e = threadIdx.x; e < kTile * kVectors; e += Threads) {
-    const int r = e / kVectors, k = (e % kVectors) * 8;
-    const bool valid = first + r < len && k < width;
-    cp_async_16(dst + r * Ld + k, valid ? rows + r * slots * width + k : src, valid);
-  }
-}
-
 // The row and column a lane addresses in a stored 16 x 16 block for ldmatrix_x4, with the four
 // 8 x 8 matrices taken down first, (0, 0) (8, 0) (0, 8) (8, 8), or across first, (0, 0) (0, 8)
 // (8, 0) (8, 8). Down first gives an A fragment stored (m, k), or two B tiles stored (k, n)
 // read .trans; across first gives two B tiles stored (n, k), or an A fragment stored (k, m)
-// read .trans (mma_bf16.cuh has the fragment layouts).
+// read .trans (mma.cuh has the fragment layouts).
 __device__ __forceinline__ int down_row(int lane) { return lane % 8 + (lane / 8) % 2 * 8; }
 __device__ __forceinline__ int down_col(int lane) { return lane / 16 * 8; }
 __device__ __forceinline__ int across_row(int lane) { return lane % 8 + lane / 16 * 8; }
@@ -84,7 +71,7 @@ __global__ void __launch_bounds__(kStatesThreads) chunk_states_mma(SsdParams p, 
   float acc[8][4] = {};
   for (int64_t j0 = 0; j0 < len; j0 += kTile) {
     __syncthreads();
-    copy_steps<kN, kLdN, kStatesThreads>(bs, static_cast<const bf16*>(p.B), d, b, c, g, d.G, d.N, j0, len);
+    copy_steps<bf16, kTile, kN, kLdN, kStatesThreads>(bs, static_cast<const bf16*>(p.B), d, b, c, g, d.G, d.N, j0, len);
     // X' while B is in flight: 8 values of x per thread and pass, weighted and split.
     for (int e = threadIdx.x; e < kTile * (kP / 8); e += kStatesThreads) {
       const int r = e / (kP / 8), k = e % (kP / 8) * 8;
@@ -157,7 +144,7 @@ __global__ void __launch_bounds__(kOutputsThreads) chunk_outputs_mma(SsdParams p
   bf16* xs = slo + kP * kLdN;                           // (kTile, kLdP) x of 64 steps
   const bf16* x = static_cast<const bf16*>(p.x);
   const bf16* B = static_cast<const bf16*>(p.B);
-  copy_steps<kN, kLdN, kOutputsThreads>(bc, static_cast<const bf16*>(p.C), d, b, c, g, d.G, d.N, i0, len);
+  copy_steps<bf16, kTile, kN, kLdN, kOutputsThreads>(bc, static_cast<const bf16*>(p.C), d, b, c, g, d.G, d.N, i0, len);
   // The scan up to the tile's last row; steps past the chunk's end keep the last sum, dt 0.
   const int64_t scan = ((b * d.chunks + c) * d.H + h) * d.Q;
   const float last = scratch.cumsum[scan + len - 1];
@@ -210,8 +197,8 @@ __global__ void __launch_bounds__(kOutputsThreads) chunk_outputs_mma(SsdParams p
   }
   for (int j0 = 0; j0 <= i0; j0 += kTile) {
     __syncthreads();  // C is in registers; the previous tile's B and x are consumed
-    copy_steps<kN, kLdN, kOutputsThreads>(bc, B, d, b, c, g, d.G, d.N, j0, len);
-    copy_steps<kP, kLdP, kOutputsThreads>(xs, x, d, b, c, h, d.H, d.P, j0, len);
+    copy_steps<bf16, kTile, kN, kLdN, kOutputsThreads>(bc, B, d, b, c, g, d.G, d.N, j0, len);
+    copy_steps<bf16, kTile, kP, kLdP, kOutputsThreads>(xs, x, d, b, c, h, d.H, d.P, j0, len);
     cp_async_wait_all();
     __syncthreads();
     // On the diagonal tile, 8-step column tiles past the warp's last row are all masked.
@@ -238,7 +225,7 @@ __global__ void __launch_bounds__(kOutputsThreads) chunk_outputs_mma(SsdParams p
       w[nt][2] = j <= ib ? __expf(fminf(csb - cs0, 0.f)) * dt0 * w[nt][2] : 0.f;
       w[nt][3] = j + 1 <= ib ? __expf(fminf(csb - cs1, 0.f)) * dt1 * w[nt][3] : 0.f;
     }
-    // y += W x: two accumulator tiles side by side are one A fragment (mma_bf16.cuh).
+    // y += W x: two accumulator tiles side by side are one A fragment (mma.cuh).
 #pragma unroll
     for (int kt = 0; kt < kTile / 16; ++kt) {
       if (2 * kt >= reach) continue;  // warp-uniform
