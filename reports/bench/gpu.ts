@@ -89,7 +89,7 @@ function forward(model: string, batch: number, length: number, dtypeName: string
     const reps = Math.max(3, Math.min(20, Math.floor(2000 / Math.max(first, 1e-3))));
     const device = stats(k.timeSsdChunked(args, { warmup: 0, reps }));
     const host: number[] = [];
-    for (let i = 0; i < Math.min(3, reps); i++) {
+    for (let i = 0; i < Math.min(10, reps); i++) {
       const t0 = performance.now();
       const out = k.ssdChunked(args);
       host.push(performance.now() - t0);
@@ -169,6 +169,9 @@ const out = resolve(values.out!);
 mkdirSync(dirname(out), { recursive: true });
 const smi = spawnSync('nvidia-smi', ['--query-gpu=name,driver_version,memory.total', '--format=csv,noheader'], { encoding: 'utf-8' });
 // Which kernel variants ran: they change by issue 6's work; kernels/dev/ keeps the losers.
-const KERNELS = { forward: 'ssd_chunked kernel3 (tensor cores: WMMA TF32, 3xTF32 splits for fp32 and fp16 intermediates; kernel2 past p 64, n 128)', step: 'ssd_step kernel2 (warp per state row)' };
+const KERNELS = {
+  forward: 'ssd_chunked kernel4 (mma.sync, products in registers: bf16 with p, n in 8s, fp32 on 3xTF32 with p, n in 4s, up to 64, 128); kernel3 (WMMA TF32) for fp16 and other tile shapes; kernel2 past p 64, n 128',
+  step: 'ssd_step kernel3 (8 state rows a warp in flight, float4)',
+};
 writeFileSync(out, JSON.stringify({ benchmark: 'gpu', kernels: KERNELS, run: runInfo(), device: k.deviceInfo(), nvidiaSmi: smi.stdout?.trim(), anchor, models: MODELS, rows }, null, 2) + '\n');
 console.log(`JSON: ${out}`);
