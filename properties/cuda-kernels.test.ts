@@ -5,7 +5,7 @@ import { rmsNorm, silu } from '../reference/model/ops.js';
 import { SeededRandom } from '../reference/tensor/seeded-random.js';
 import { tensor } from '../reference/tensor/tensor.js';
 import { fromDevice, requireKernels, toDevice, withDeviceScope } from '../kernels/device.js';
-import type { DeviceDType } from '../kernels/native.js';
+import type { ChunkedKernel, DeviceDType } from '../kernels/native.js';
 import { ssdCuda, ssdStepCuda } from '../kernels/ssd.js';
 import { buildSsdInputs, ssdCaseSpec, type SsdCaseSpec } from './arbitraries/ssd-inputs.js';
 import { CUDA } from './helpers/cuda.js';
@@ -40,6 +40,16 @@ describe.skipIf(!CUDA.available)(`CUDA kernels on ${CUDA.device?.name ?? 'no dev
     .map(([spec, p4, n4]) => ({ ...spec, dims: { ...spec.dims, headDim: 4 * p4, stateSize: 4 * n4 } }));
   test.prop([tf32Dims, kernelChunk], { numRuns: 12 })('kernel4 in fp32: p and n multiples of 4 up to (64, 128)', (spec, q) =>
     expectCudaMatches(spec, q, 'float32'));
+  // Every chunked kernel on the shapes kernel4 takes, chosen by name: each equals the reference,
+  // or, where it does not take the dtype or shape, the call says so naming 'kernel'.
+  const named = fc.tuple(ssdCaseSpec({ maxLength: 200, maxBatch: 2 }), fc.integer({ min: 1, max: 16 }), fc.integer({ min: 1, max: 32 }))
+    .map(([spec, p4, n4]) => ({ ...spec, dims: { ...spec.dims, headDim: 4 * p4, stateSize: 4 * n4 } }));
+  test.prop([named, kernelChunk, dtypes, fc.constantFrom<ChunkedKernel>('kernel4', 'kernel3', 'kernel2')], { numRuns: 20 })('each kernel by name equals the reference, or refuses the shape naming the argument', async (spec, q, dtype, kernel) => {
+    const { headDim: p, stateSize: n } = spec.dims;
+    const takes = kernel !== 'kernel4' || (dtype === 'bfloat16' ? p % 8 === 0 && n % 8 === 0 : dtype === 'float32');
+    if (takes) return expectSsdMatches((inputs, options) => ssdCuda(inputs, { ...options, kernel }), spec, q, dtype);
+    await expect(ssdCuda(buildSsdInputs(spec), { chunkSize: q, dtype, kernel })).rejects.toThrow(/^kernel: expected a kernel that takes this dtype and shape/);
+  });
   test.prop([withDims(fc.integer({ min: 65, max: 80 }), fc.integer({ min: 1, max: 8 }), 100), kernelChunk, dtypes], { numRuns: 10 })('past the tile (p > 64): the CUDA-core kernel', (spec, q, dtype) =>
     expectCudaMatches(spec, q, dtype));
   test.prop([withDims(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 129, max: 200 }), 100), kernelChunk, dtypes], { numRuns: 10 })('past the tile (n > 128): the CUDA-core kernel', (spec, q, dtype) =>
@@ -108,6 +118,8 @@ describe.skipIf(!CUDA.available)('CUDA safety', () => {
     expect(() => k.ssdChunked({ ...base, dt: k.zeros('float32', [1, 5, 2]) })).toThrow(/^dt: expected shape \(1, 4, 2\), got \(1, 5, 2\)/);
     expect(() => k.ssdChunked({ ...base, B: k.zeros('float32', [1, 4, 3, 5]), C: k.zeros('float32', [1, 4, 3, 5]) })).toThrow(/^B: expected a group count g dividing h = 2/);
     expect(() => k.ssdChunked({ ...base, chunkSize: 0 })).toThrow(/^chunkSize: expected an integer in \[1, 1024\]/);
+    expect(() => k.ssdChunked({ ...base, kernel: 'kernel9' as never })).toThrow(/^kernel: expected one of auto, kernel4, kernel3, kernel2, got kernel9/);
+    expect(() => k.ssdChunked({ ...base, kernel: 'kernel4' })).toThrow(/^kernel: expected a kernel that takes this dtype and shape .*, got kernel4 for float32 p = 3, n = 5/);
     expect(() => k.ssdChunked({ ...base, x: { shape: [1] } as never })).toThrow(/^x: expected a DeviceTensor, got another value/);
     expect(() => k.ssdChunked({ ...base, dtLo: 1, dtHi: 0.5 })).toThrow(/^dtLo\/dtHi: expected 0 <= lo <= hi/);
     expect(() => (k.ssdChunked as (...a: unknown[]) => unknown)()).toThrow(/^ssdChunked: expected one object of named arguments/);

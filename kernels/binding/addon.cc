@@ -4,6 +4,7 @@
 //   upload(typedArray, dtype, shape) -> DeviceTensor      zeros(dtype, shape) -> DeviceTensor
 //   DeviceTensor: .dtype .shape .bytes .freed, download() -> Float32Array | Uint16Array, free()
 //   ssdChunked(args), ssdStep(args), conv(args), gatedNorm(args): launch, synchronise, return outputs
+//     (ssdChunked's args.kernel: auto, or kernel4, kernel3, kernel2 by name)
 //   timeSsdChunked(args, { warmup, reps }), timeSsdStep(...) -> device ms per rep (L2 flushed)
 //   fillUniform(tensor, seed, lo, hi): benchmark inputs made on the device
 // Every argument is checked here, before any launch (CHECK_SHAPE at the boundary); errors are
@@ -324,6 +325,27 @@ HeadArgs head_args(Napi::Env env, const Napi::Object& a, int64_t h) {
   return {static_cast<const float*>(A->data(env, "A")), static_cast<const float*>(dt_bias->data(env, "dtBias")), D ? static_cast<const float*>(D->data(env, "D")) : nullptr};
 }
 
+// Must match CHUNKED_KERNELS in kernels/native.ts.
+std::string chunked_kernel_name(ssdcheck::ChunkedKernel k) {
+  switch (k) {
+    case ssdcheck::ChunkedKernel::Kernel4: return "kernel4";
+    case ssdcheck::ChunkedKernel::Kernel3: return "kernel3";
+    case ssdcheck::ChunkedKernel::Kernel2: return "kernel2";
+    default: return "auto";
+  }
+}
+
+// kernel: "auto" (default) or one chunked forward by name.
+ssdcheck::ChunkedKernel chunked_kernel_arg(Napi::Env env, const Napi::Object& args) {
+  const Napi::Value v = args.Get("kernel");
+  if (v.IsUndefined()) return ssdcheck::ChunkedKernel::Auto;
+  const std::string name = v.IsString() ? v.As<Napi::String>().Utf8Value() : std::string("(not a string)");
+  for (auto k : {ssdcheck::ChunkedKernel::Auto, ssdcheck::ChunkedKernel::Kernel4, ssdcheck::ChunkedKernel::Kernel3, ssdcheck::ChunkedKernel::Kernel2}) {
+    if (name == chunked_kernel_name(k)) return k;
+  }
+  fail(env, "kernel", "one of auto, kernel4, kernel3, kernel2", name);
+}
+
 // x and B define the dims: x (b, [l,] h, p) and B (b, [l,] g, n) with g dividing h.
 void check_x_B(Napi::Env env, const DeviceTensor* x, const DeviceTensor* B, bool sequence) {
   const size_t rank = sequence ? 4 : 3;
@@ -361,6 +383,12 @@ ChunkedLaunch prepare_chunked(Napi::Env env, const Napi::Object& a) {
   params.batch = b; params.length = l; params.heads = h; params.head_dim = p; params.groups = g; params.state_size = n;
   params.chunk_size = int_arg(env, a, "chunkSize", 1, 1024);
   limits(env, a, &params.dt_lo, &params.dt_hi);
+  params.dtype = dtype;
+  params.kernel = chunked_kernel_arg(env, a);
+  if (!ssdcheck::ssd_chunked_takes(params, params.kernel)) {
+    fail(env, "kernel", "a kernel that takes this dtype and shape (kernel4: bf16 with p, n multiples of 8, or float32 with multiples of 4, up to 64 and 128; kernel3: p <= 64, n <= 128)",
+         chunked_kernel_name(params.kernel) + " for " + dtype_name(dtype) + " p = " + std::to_string(p) + ", n = " + std::to_string(n));
+  }
   int device = 0, max_shared = 0;
   check_cuda(env, cudaGetDevice(&device), "cudaGetDevice");
   check_cuda(env, cudaDeviceGetAttribute(&max_shared, cudaDevAttrMaxSharedMemoryPerBlockOptin, device), "cudaDeviceGetAttribute");
@@ -376,7 +404,6 @@ ChunkedLaunch prepare_chunked(Napi::Env env, const Napi::Object& a) {
   params.A = heads.A; params.dt_bias = heads.dt_bias; params.D = heads.D;
   params.initial_state = s0 ? static_cast<const float*>(s0->data(env, "initialState")) : nullptr;
   params.y = yt->data(env, "y"); params.final_state = static_cast<float*>(st->data(env, "finalState"));
-  params.dtype = dtype;
   return {params, y, final_state};
 }
 

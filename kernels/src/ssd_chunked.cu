@@ -175,39 +175,64 @@ cudaError_t launch_state_passing(const SsdParams& p, ChunkScratch scratch, cudaS
   return cudaGetLastError();
 }
 
+bool ssd_chunked_takes(const SsdParams& p, ChunkedKernel kernel) {
+  switch (kernel) {
+    case ChunkedKernel::Auto: return true;
+    case ChunkedKernel::Kernel4: return ssd_chunked_mma_fits(p);
+    case ChunkedKernel::Kernel3: return ssd_chunked_tc_fits(p);
+    case ChunkedKernel::Kernel2: return true;
+  }
+  return false;
+}
+
+namespace {
+
+// The kernel that runs: the one asked for, or the first of kernel4, kernel3, kernel2 that
+// takes the shape.
+ChunkedKernel resolve(const SsdParams& p) {
+  if (p.kernel != ChunkedKernel::Auto) return p.kernel;
+  return ssd_chunked_mma_fits(p) ? ChunkedKernel::Kernel4 : ssd_chunked_tc_fits(p) ? ChunkedKernel::Kernel3 : ChunkedKernel::Kernel2;
+}
+
+}  // namespace
+
 size_t ssd_chunked_shared_bytes(const SsdParams& p) {
-  if (ssd_chunked_mma_fits(p)) return ssd_chunked_mma_shared_bytes(p);
-  if (ssd_chunked_tc_fits(p)) return ssd_chunked_tc_shared_bytes(p);
-  const size_t output = output_shared_bytes(p), state = state_shared_bytes(p);
-  return output > state ? output : state;
+  switch (resolve(p)) {
+    case ChunkedKernel::Kernel4: return ssd_chunked_mma_shared_bytes(p);
+    case ChunkedKernel::Kernel3: return ssd_chunked_tc_shared_bytes(p);
+    default: {
+      const size_t output = output_shared_bytes(p), state = state_shared_bytes(p);
+      return output > state ? output : state;
+    }
+  }
 }
 
 cudaError_t launch_ssd_chunked(const SsdParams& p, cudaStream_t stream) {
+  const ChunkedKernel kernel = resolve(p);
+  if (!ssd_chunked_takes(p, kernel)) return cudaErrorInvalidValue;  // the binding says why first
   const ChunkDims d(p);
-  enum class Path { Mma, TensorCore, CudaCore };
-  const Path path = ssd_chunked_mma_fits(p) ? Path::Mma : ssd_chunked_tc_fits(p) ? Path::TensorCore : Path::CudaCore;
   ChunkScratch scratch{nullptr, nullptr, nullptr, nullptr, nullptr};
   const size_t per_chunk_head = static_cast<size_t>(p.batch * d.chunks * d.H);
   const size_t floats = sizeof(float) * per_chunk_head, steps = static_cast<size_t>(d.Q);
-  const bool scan_f64 = path == Path::Mma && ssd_chunked_mma_scan_f64(p);
+  const bool mma = kernel == ChunkedKernel::Kernel4, scan_f64 = mma && ssd_chunked_mma_scan_f64(p);
   cudaError_t err = cudaMallocAsync(reinterpret_cast<void**>(&scratch.states), floats * static_cast<size_t>(d.P * d.N), stream);
   if (err == cudaSuccess) err = cudaMallocAsync(reinterpret_cast<void**>(&scratch.decay), floats, stream);
-  if (err == cudaSuccess && path == Path::Mma) err = cudaMallocAsync(reinterpret_cast<void**>(&scratch.dts), floats * steps, stream);
-  if (err == cudaSuccess && path == Path::Mma && !scan_f64) err = cudaMallocAsync(reinterpret_cast<void**>(&scratch.cumsum), floats * steps, stream);
+  if (err == cudaSuccess && mma) err = cudaMallocAsync(reinterpret_cast<void**>(&scratch.dts), floats * steps, stream);
+  if (err == cudaSuccess && mma && !scan_f64) err = cudaMallocAsync(reinterpret_cast<void**>(&scratch.cumsum), floats * steps, stream);
   if (err == cudaSuccess && scan_f64) err = cudaMallocAsync(reinterpret_cast<void**>(&scratch.cumsum64), sizeof(double) * per_chunk_head * steps, stream);
   if (err == cudaSuccess) {
-    switch (path) {
-      case Path::Mma: err = launch_chunk_states_mma(p, scratch, stream); break;
-      case Path::TensorCore: err = launch_chunk_states_tc(p, scratch, stream); break;
-      case Path::CudaCore: err = launch_kernel2_states(p, scratch, stream); break;
+    switch (kernel) {
+      case ChunkedKernel::Kernel4: err = launch_chunk_states_mma(p, scratch, stream); break;
+      case ChunkedKernel::Kernel3: err = launch_chunk_states_tc(p, scratch, stream); break;
+      default: err = launch_kernel2_states(p, scratch, stream); break;
     }
   }
   if (err == cudaSuccess) err = launch_state_passing(p, scratch, stream);
   if (err == cudaSuccess) {
-    switch (path) {
-      case Path::Mma: err = launch_chunk_outputs_mma(p, scratch, stream); break;
-      case Path::TensorCore: err = launch_chunk_outputs_tc(p, scratch, stream); break;
-      case Path::CudaCore: err = launch_kernel2_outputs(p, scratch, stream); break;
+    switch (kernel) {
+      case ChunkedKernel::Kernel4: err = launch_chunk_outputs_mma(p, scratch, stream); break;
+      case ChunkedKernel::Kernel3: err = launch_chunk_outputs_tc(p, scratch, stream); break;
+      default: err = launch_kernel2_outputs(p, scratch, stream); break;
     }
   }
   for (void* buffer : {static_cast<void*>(scratch.states), static_cast<void*>(scratch.decay), static_cast<void*>(scratch.dts), static_cast<void*>(scratch.cumsum), static_cast<void*>(scratch.cumsum64)}) {
