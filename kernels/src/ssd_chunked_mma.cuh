@@ -22,15 +22,17 @@
 #pragma once
 #include "mma.cuh"
 #include "ssd_chunked_common.cuh"
+#include "ssd_chunked_mma_parts.cuh"
 
 namespace ssdcheck {
 namespace kernel4 {
+
+using namespace kernel4_parts;
 
 using bf16 = __nv_bfloat16;
 
 constexpr int kStatesThreads = 256;   // 8 warps: 4 x 2 tiles of 16 x 64 over (p, n)
 constexpr int kOutputsThreads = 128;  // 4 warps: 16 rows each
-constexpr int kTile = 64;             // steps per tile
 constexpr int kP = 64, kN = 128;      // head dim and state size, padded with zeros
 // Row strides in bf16: +8 (16 bytes) puts the 8 rows of an ldmatrix in different banks.
 constexpr int kLdP = kP + 8, kLdN = kN + 8;
@@ -113,29 +115,17 @@ __global__ void __launch_bounds__(kStatesThreads) chunk_states_mma(SsdParams p, 
       }
     }
   }
-  float* out = scratch.states + ((b * d.chunks + c) * d.H + h) * d.P * d.N;
-  const int row = lane / 4, col = lane % 4 * 2;
-#pragma unroll
-  for (int nt = 0; nt < 8; ++nt) {
-    const int n = n0 + nt * 8 + col;
-#pragma unroll
-    for (int half = 0; half < 2; ++half) {
-      const int pi = m0 + row + 8 * half;
-      if (n < d.N && pi < d.P) *reinterpret_cast<float2*>(out + pi * d.N + n) = make_float2(acc[nt][2 * half], acc[nt][2 * half + 1]);
-    }
-  }
+  store_state_tile(scratch.states + ((b * d.chunks + c) * d.H + h) * d.P * d.N, acc, m0, n0, lane, d.P, d.N);
   if (threadIdx.x == 0) scratch.decay[(b * d.chunks + c) * d.H + h] = static_cast<float>(last);
 }
 
 __global__ void __launch_bounds__(kOutputsThreads) chunk_outputs_mma(SsdParams p, ChunkScratch scratch) {
   extern __shared__ __align__(16) unsigned char shared[];
   const ChunkDims d(p);
-  const int tiles = padded_q(d) / kTile;
-  const int64_t h = blockIdx.x % d.H, c = blockIdx.y, b = blockIdx.z, g = h / (d.H / d.G);
-  const int tile = tiles - 1 - static_cast<int>(blockIdx.x / d.H);  // the longest first
-  const int64_t len = min(d.Q, d.L - c * d.Q);
-  const int i0 = tile * kTile;
-  if (i0 >= len) return;  // a row tile past the last chunk's end: the whole block leaves
+  const RowTile tile(d, padded_q(d) / kTile);
+  if (tile.empty()) return;  // the whole block leaves
+  const int64_t h = tile.h, c = tile.c, b = tile.b, g = tile.g, len = tile.len;
+  const int i0 = tile.i0;
   float* cumsum = reinterpret_cast<float*>(shared);     // (padded Q)
   float* dts = cumsum + padded_q(d);                    // (padded Q)
   bf16* bc = reinterpret_cast<bf16*>(dts + padded_q(d));  // (kTile, kLdN) C of the tile's rows; then B of 64 steps
@@ -145,13 +135,7 @@ __global__ void __launch_bounds__(kOutputsThreads) chunk_outputs_mma(SsdParams p
   const bf16* x = static_cast<const bf16*>(p.x);
   const bf16* B = static_cast<const bf16*>(p.B);
   copy_steps<bf16, kTile, kN, kLdN, kOutputsThreads>(bc, static_cast<const bf16*>(p.C), d, b, c, g, d.G, d.N, i0, len);
-  // The scan up to the tile's last row; steps past the chunk's end keep the last sum, dt 0.
-  const int64_t scan = ((b * d.chunks + c) * d.H + h) * d.Q;
-  const float last = scratch.cumsum[scan + len - 1];
-  for (int t = threadIdx.x; t < i0 + kTile; t += kOutputsThreads) {
-    cumsum[t] = t < len ? scratch.cumsum[scan + t] : last;
-    dts[t] = t < len ? scratch.dts[scan + t] : 0.f;
-  }
+  load_scan<kOutputsThreads>(d, tile, scratch.cumsum, scratch.dts, cumsum, dts);
   const float* start = scratch.states + ((b * d.chunks + c) * d.H + h) * d.P * d.N;  // (p, n)
   for (int e = threadIdx.x; e < kP * (kN / 4); e += kOutputsThreads) {
     const int pi = e / (kN / 4), n = e % (kN / 4) * 4;
@@ -185,16 +169,7 @@ __global__ void __launch_bounds__(kOutputsThreads) chunk_outputs_mma(SsdParams p
     }
   }
   const float csa = cumsum[ia], csb = cumsum[ib];
-  {
-    const float ea = __expf(csa), eb = __expf(csb);
-#pragma unroll
-    for (auto& a : acc) {
-      a[0] *= ea;
-      a[1] *= ea;
-      a[2] *= eb;
-      a[3] *= eb;
-    }
-  }
+  scale_rows(acc, __expf(csa), __expf(csb));
   for (int j0 = 0; j0 <= i0; j0 += kTile) {
     __syncthreads();  // C is in registers; the previous tile's B and x are consumed
     copy_steps<bf16, kTile, kN, kLdN, kOutputsThreads>(bc, B, d, b, c, g, d.G, d.N, j0, len);
@@ -243,21 +218,7 @@ __global__ void __launch_bounds__(kOutputsThreads) chunk_outputs_mma(SsdParams p
       }
     }
   }
-  // y = acc + D x, two neighbouring columns per store.
-  const float D = p.D ? p.D[h] : 0.f;
-  bf16* y = static_cast<bf16*>(p.y);
-#pragma unroll
-  for (int nt = 0; nt < kP / 8; ++nt) {
-    const int pi = nt * 8 + col;
-#pragma unroll
-    for (int half = 0; half < 2; ++half) {
-      const int i = half ? ib : ia;
-      if (pi >= d.P || i >= len) continue;
-      const int64_t at = ((b * d.L + c * d.Q + i) * d.H + h) * d.P + pi;
-      const float2 xv = __bfloat1622float2(*reinterpret_cast<const __nv_bfloat162*>(x + at));
-      *reinterpret_cast<__nv_bfloat162*>(y + at) = __floats2bfloat162_rn(acc[nt][2 * half] + D * xv.x, acc[nt][2 * half + 1] + D * xv.y);
-    }
-  }
+  store_outputs<bf16>(p, d, tile, acc, ia, lane);
 }
 
 // 16-byte copies need p and n in whole 8s (row starts stay 16-byte aligned).

@@ -19,13 +19,15 @@
 #pragma once
 #include "mma.cuh"
 #include "ssd_chunked_common.cuh"
+#include "ssd_chunked_mma_parts.cuh"
 
 namespace ssdcheck {
 namespace kernel4_tf32 {
 
+using namespace kernel4_parts;
+
 constexpr int kStatesThreads = 256;   // 8 warps: 4 x 2 tiles of 16 x 64 over (p, n)
 constexpr int kOutputsThreads = 128;  // 4 warps: 16 rows each
-constexpr int kTile = 64;             // steps per tile
 constexpr int kP = 64, kN = 128;      // head dim and state size, padded with zeros
 // Row strides in floats. Tiles read by ldmatrix (rows of n: C, B, the state): 132 floats = 528
 // bytes, so a matrix's 8 rows fall in different banks. Tiles read one float a lane, lane (g, t)
@@ -109,28 +111,17 @@ __global__ void __launch_bounds__(kStatesThreads) chunk_states_tf32(SsdParams p,
       }
     }
   }
-  float* out = scratch.states + ((b * d.chunks + c) * d.H + h) * d.P * d.N;
-#pragma unroll
-  for (int nt = 0; nt < 8; ++nt) {
-    const int n = n0 + nt * 8 + 2 * tq;
-#pragma unroll
-    for (int half = 0; half < 2; ++half) {
-      const int pi = m0 + gq + 8 * half;
-      if (n < d.N && pi < d.P) *reinterpret_cast<float2*>(out + pi * d.N + n) = make_float2(acc[nt][2 * half], acc[nt][2 * half + 1]);
-    }
-  }
+  store_state_tile(scratch.states + ((b * d.chunks + c) * d.H + h) * d.P * d.N, acc, m0, n0, lane, d.P, d.N);
   if (threadIdx.x == 0) scratch.decay[(b * d.chunks + c) * d.H + h] = static_cast<float>(last);
 }
 
 __global__ void __launch_bounds__(kOutputsThreads) chunk_outputs_tf32(SsdParams p, ChunkScratch scratch) {
   extern __shared__ __align__(16) unsigned char shared[];
   const ChunkDims d(p);
-  const int tiles = padded_q(d) / kTile;
-  const int64_t h = blockIdx.x % d.H, c = blockIdx.y, b = blockIdx.z, g = h / (d.H / d.G);
-  const int tile = tiles - 1 - static_cast<int>(blockIdx.x / d.H);  // the longest first
-  const int64_t len = min(d.Q, d.L - c * d.Q);
-  const int i0 = tile * kTile;
-  if (i0 >= len) return;  // a row tile past the last chunk's end: the whole block leaves
+  const RowTile tile(d, padded_q(d) / kTile);
+  if (tile.empty()) return;  // the whole block leaves
+  const int64_t h = tile.h, c = tile.c, b = tile.b, g = tile.g, len = tile.len;
+  const int i0 = tile.i0;
   double* cumsum = reinterpret_cast<double*>(shared);           // (padded Q)
   float* dts = reinterpret_cast<float*>(cumsum + padded_q(d));  // (padded Q)
   float* cs_rows = dts + padded_q(d);                           // (kTile, kLdRows) C of the tile's rows
@@ -145,13 +136,7 @@ __global__ void __launch_bounds__(kOutputsThreads) chunk_outputs_tf32(SsdParams 
     const bool valid = pi < d.P && n < d.N;
     cp_async_16(rows + pi * kLdRows + n, valid ? start + pi * d.N + n : start, valid);
   }
-  // The scan up to the tile's last row; steps past the chunk's end keep the last sum, dt 0.
-  const int64_t scan = ((b * d.chunks + c) * d.H + h) * d.Q;
-  const double last = scratch.cumsum64[scan + len - 1];
-  for (int t = threadIdx.x; t < i0 + kTile; t += kOutputsThreads) {
-    cumsum[t] = t < len ? scratch.cumsum64[scan + t] : last;
-    dts[t] = t < len ? scratch.dts[scan + t] : 0.f;
-  }
+  load_scan<kOutputsThreads>(d, tile, scratch.cumsum64, scratch.dts, cumsum, dts);
   cp_async_wait_all();
   __syncthreads();
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, gq = lane / 4, tq = lane % 4;
@@ -177,16 +162,7 @@ __global__ void __launch_bounds__(kOutputsThreads) chunk_outputs_tf32(SsdParams 
     }
   }
   const double csa = cumsum[ia], csb = cumsum[ib];
-  {
-    const float ea = expf(static_cast<float>(csa)), eb = expf(static_cast<float>(csb));
-#pragma unroll
-    for (auto& a : acc) {
-      a[0] *= ea;
-      a[1] *= ea;
-      a[2] *= eb;
-      a[3] *= eb;
-    }
-  }
+  scale_rows(acc, expf(static_cast<float>(csa)), expf(static_cast<float>(csb)));
   for (int j0 = 0; j0 <= i0; j0 += kTile) {
     __syncthreads();  // the state, or the previous tile's B and x, are consumed
     copy_steps<float, kTile, kN, kLdRows, kOutputsThreads>(rows, B, d, b, c, g, d.G, d.N, j0, len);
@@ -227,21 +203,7 @@ __global__ void __launch_bounds__(kOutputsThreads) chunk_outputs_tf32(SsdParams 
       for (int pt = 0; pt < kP / 8; ++pt) mma_3xtf32(acc[pt], a.hi, a.lo, split_tf32(xt[pt * 8]), split_tf32(xt[kLdX + pt * 8]));
     }
   }
-  // y = acc + D x, two neighbouring columns per store.
-  const float D = p.D ? p.D[h] : 0.f;
-  float* y = static_cast<float*>(p.y);
-#pragma unroll
-  for (int pt = 0; pt < kP / 8; ++pt) {
-    const int pi = pt * 8 + 2 * tq;
-#pragma unroll
-    for (int half = 0; half < 2; ++half) {
-      const int i = half ? ib : ia;
-      if (pi >= d.P || i >= len) continue;
-      const int64_t at = ((b * d.L + c * d.Q + i) * d.H + h) * d.P + pi;
-      const float2 xv = *reinterpret_cast<const float2*>(x + at);
-      *reinterpret_cast<float2*>(y + at) = make_float2(acc[pt][2 * half] + D * xv.x, acc[pt][2 * half + 1] + D * xv.y);
-    }
-  }
+  store_outputs<float>(p, d, tile, acc, ia, lane);
 }
 
 // 16-byte copies need p and n in whole 4s.
