@@ -40,7 +40,7 @@ export interface KernelsBinding {
   memoryInfo(): { free: number; total: number };
   upload(data: Float32Array | Uint16Array, dtype: DeviceDType, shape: readonly number[]): DeviceTensor;
   zeros(dtype: DeviceDType, shape: readonly number[]): DeviceTensor;
-  ssdChunked(args: Tensors<'x' | 'dt' | 'A' | 'B' | 'C' | 'dtBias'> & Optional<'D' | 'initialState'> & { chunkSize: number; dtLo?: number; dtHi?: number; kernel?: ChunkedKernel }): { y: DeviceTensor; finalState: DeviceTensor };
+  ssdChunked(args: Tensors<'x' | 'dt' | 'A' | 'B' | 'C' | 'dtBias'> & Optional<'D' | 'initialState'> & { chunkSize: number; dtLo?: number; dtHi?: number; kernel?: ChunkedKernel }): { y: DeviceTensor; finalState: DeviceTensor; kernel: Exclude<ChunkedKernel, 'auto'> };
   ssdStep(args: Tensors<'state' | 'x' | 'dt' | 'A' | 'B' | 'C' | 'dtBias'> & Optional<'D'> & { dtLo?: number; dtHi?: number }): DeviceTensor;
   conv(args: Tensors<'x' | 'weight'> & Optional<'bias' | 'tail'>): { out: DeviceTensor; tail: DeviceTensor };
   gatedNorm(args: Tensors<'y' | 'z' | 'weight'> & { groupSize: number; eps: number }): DeviceTensor;

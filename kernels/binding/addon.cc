@@ -4,7 +4,7 @@
 //   upload(typedArray, dtype, shape) -> DeviceTensor      zeros(dtype, shape) -> DeviceTensor
 //   DeviceTensor: .dtype .shape .bytes .freed, download() -> Float32Array | Uint16Array, free()
 //   ssdChunked(args), ssdStep(args), conv(args), gatedNorm(args): launch, synchronise, return outputs
-//     (ssdChunked's args.kernel: auto, or kernel4, kernel3, kernel2 by name)
+//     (ssdChunked's args.kernel: auto, or kernel4, kernel3, kernel2 by name; its result names the one that ran)
 //   timeSsdChunked(args, { warmup, reps }), timeSsdStep(...) -> device ms per rep (L2 flushed)
 //   fillUniform(tensor, seed, lo, hi): benchmark inputs made on the device
 // Every argument is checked here, before any launch (CHECK_SHAPE at the boundary); errors are
@@ -416,6 +416,7 @@ Napi::Value SsdChunked(const Napi::CallbackInfo& info) {
   Napi::Object out = Napi::Object::New(env);
   out.Set("y", launch.y);
   out.Set("finalState", launch.final_state);
+  out.Set("kernel", chunked_kernel_name(ssdcheck::ssd_chunked_kernel(launch.params)));
   return out;
 }
 

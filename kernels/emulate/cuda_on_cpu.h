@@ -198,6 +198,28 @@ inline float bf16_bits_to_float(uint16_t bits) {
 }
 inline uint16_t half_of(uint32_t word, int which) { return static_cast<uint16_t>(which ? word >> 16 : word & 0xffffu); }
 
+// One mma.m16n8kK with float32 accumulators: each lane publishes its A (4 registers) and B (2)
+// words, every lane computes its own 4 outputs (element i at row lane / 4 + 8 (i / 2), column
+// 2 (lane % 4) + i % 2) from A(words, row, k) and B(words, k, col), the operand layouts.
+template <int K, typename AValue, typename BValue>
+inline void mma(float (&d)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1, AValue A, BValue B) {
+  Warp& w = warp();
+  const int l = lane();
+  for (int i = 0; i < 4; ++i) w.words[l][i] = a[i];
+  w.words[l][4] = b0;
+  w.words[l][5] = b1;
+  w.sync();
+  float out[4];
+  for (int i = 0; i < 4; ++i) {
+    const int row = l / 4 + 8 * (i / 2), col = 2 * (l % 4) + i % 2;
+    float acc = d[i];
+    for (int k = 0; k < K; ++k) acc += A(w.words, row, k) * B(w.words, k, col);
+    out[i] = acc;
+  }
+  w.sync();
+  for (int i = 0; i < 4; ++i) d[i] = out[i];
+}
+
 // ldmatrix .m8n8 .x4 .b16: lanes 8m..8m+7 give the row addresses of matrix m (16 bytes each);
 // register m of lane l holds row l/4, elements 2(l%4) and 2(l%4)+1 of matrix m, the lower
 // element in the low half; .trans delivers the transposed matrix.

@@ -1,5 +1,5 @@
 // mma.cuh's primitives on a CPU (cuda_on_cpu.h), written from the PTX ISA's descriptions
-// of ldmatrix, mma.m16n8k16 (.bf16, f32 accumulators) and cp.async rather than from the kernel's
+// of ldmatrix, mma.m16n8k16 (.bf16) and m16n8k8 (.tf32) with f32 accumulators, and cp.async rather than from the kernel's
 // use of them, so the emulator checks the kernel's fragment bookkeeping against the ISA.
 //
 // Included by mma.cuh inside namespace ssdcheck, after cuda_on_cpu.h (which has the
@@ -14,29 +14,10 @@ inline void ldmatrix_x4_trans(uint32_t (&r)[4], const void* row) { ::emulate::ld
 //   B: register i holds rows 2t + 8 i and + 1, column g;  C, D: element i is row g + 8 (i / 2),
 //   column 2t + i % 2.
 inline void mma_bf16(float (&d)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
-  ::emulate::Warp& w = ::emulate::warp();
-  const int l = ::emulate::lane();
-  for (int i = 0; i < 4; ++i) w.words[l][i] = a[i];
-  w.words[l][4] = b0;
-  w.words[l][5] = b1;
-  w.sync();
-  const auto A = [&](int row, int k) {
-    const uint64_t word = w.words[row % 8 * 4 + k % 8 / 2][row / 8 + 2 * (k / 8)];
-    return ::emulate::bf16_bits_to_float(::emulate::half_of(static_cast<uint32_t>(word), k % 2));
-  };
-  const auto B = [&](int k, int col) {
-    const uint64_t word = w.words[col * 4 + k % 8 / 2][4 + k / 8];
-    return ::emulate::bf16_bits_to_float(::emulate::half_of(static_cast<uint32_t>(word), k % 2));
-  };
-  float out[4];
-  for (int i = 0; i < 4; ++i) {
-    const int row = l / 4 + 8 * (i / 2), col = 2 * (l % 4) + i % 2;
-    float acc = d[i];
-    for (int k = 0; k < 16; ++k) acc += A(row, k) * B(k, col);
-    out[i] = acc;
-  }
-  w.sync();
-  for (int i = 0; i < 4; ++i) d[i] = out[i];
+  using Words = uint64_t[32][8];
+  const auto element = [](uint64_t word, int k) { return ::emulate::bf16_bits_to_float(::emulate::half_of(static_cast<uint32_t>(word), k % 2)); };
+  ::emulate::mma<16>(d, a, b0, b1, [&](const Words& w, int row, int k) { return element(w[row % 8 * 4 + k % 8 / 2][row / 8 + 2 * (k / 8)], k); },
+                     [&](const Words& w, int k, int col) { return element(w[col * 4 + k % 8 / 2][4 + k / 8], k); });
 }
 
 // cvt.rna.tf32.f32: round to 19 bits (10 of mantissa), to nearest, ties away from zero.
@@ -52,29 +33,15 @@ inline uint32_t to_tf32(float v) {
 // The tensor cores read 19 bits of each operand: the low 13 are dropped here too, so an operand
 // that was not rounded to tf32 first shows up as an error.
 inline void mma_tf32(float (&d)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
-  ::emulate::Warp& w = ::emulate::warp();
-  const int l = ::emulate::lane();
-  for (int i = 0; i < 4; ++i) w.words[l][i] = a[i];
-  w.words[l][4] = b0;
-  w.words[l][5] = b1;
-  w.sync();
+  using Words = uint64_t[32][8];
   const auto value = [](uint64_t word) {
     const uint32_t bits = static_cast<uint32_t>(word) & ~0x1fffu;
     float v;
     std::memcpy(&v, &bits, 4);
     return v;
   };
-  const auto A = [&](int row, int k) { return value(w.words[row % 8 * 4 + k % 4][row / 8 + 2 * (k / 4)]); };
-  const auto B = [&](int k, int col) { return value(w.words[col * 4 + k % 4][4 + k / 4]); };
-  float out[4];
-  for (int i = 0; i < 4; ++i) {
-    const int row = l / 4 + 8 * (i / 2), col = 2 * (l % 4) + i % 2;
-    float acc = d[i];
-    for (int k = 0; k < 8; ++k) acc += A(row, k) * B(k, col);
-    out[i] = acc;
-  }
-  w.sync();
-  for (int i = 0; i < 4; ++i) d[i] = out[i];
+  ::emulate::mma<8>(d, a, b0, b1, [&](const Words& w, int row, int k) { return value(w[row % 8 * 4 + k % 4][row / 8 + 2 * (k / 4)]); },
+                    [&](const Words& w, int k, int col) { return value(w[col * 4 + k % 4][4 + k / 4]); });
 }
 
 // cp.async.cg 16 bytes: queued per thread, landing at cp.async.wait_all (so a read before the

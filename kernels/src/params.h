@@ -77,9 +77,11 @@ cudaError_t launch_gated_norm(const GatedNormParams& params, cudaStream_t stream
 // Uniform pseudo-random values in [lo, hi) (benchmark inputs made on the device).
 cudaError_t launch_fill(void* out, int64_t count, DType dtype, uint64_t seed, float lo, float hi, cudaStream_t stream);
 
-// Whether a chunked kernel takes the shape and dtype (Auto: always), and the shared memory
-// the chosen one needs, to check against the device before a launch.
+// Whether a chunked kernel takes the shape and dtype (Auto: always), the kernel that runs (the
+// one asked for, or the first of kernel4, kernel3, kernel2 that takes the shape), and the shared
+// memory it needs, to check against the device before a launch.
 bool ssd_chunked_takes(const SsdParams& params, ChunkedKernel kernel);
+ChunkedKernel ssd_chunked_kernel(const SsdParams& params);
 size_t ssd_chunked_shared_bytes(const SsdParams& params);
 
 }  // namespace ssdcheck

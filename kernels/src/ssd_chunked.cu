@@ -16,6 +16,7 @@
 // CUDA cores, no TF32). kernel1 (one block per head walking all chunks): kernels/dev/.
 #include "dtype.cuh"
 #include "ssd_chunked_common.cuh"
+#include "launch.cuh"
 #include "ssd_state_passing.cuh"
 
 namespace ssdcheck {
@@ -142,28 +143,18 @@ size_t output_shared_bytes(const SsdParams& p) {
   return sizeof(float) * static_cast<size_t>(2 * p.chunk_size + p.head_dim * p.state_size + p.chunk_size * p.head_dim + kRowTile * (p.chunk_size + p.state_size));
 }
 
-cudaError_t launch_kernel2_states(const SsdParams& p, ChunkScratch scratch, cudaStream_t stream) {
+// kernel2's grid: (chunk, head, row).
+dim3 kernel2_grid(const SsdParams& p) {
   const ChunkDims d(p);
-  const dim3 grid(static_cast<unsigned>(d.chunks), static_cast<unsigned>(d.H), static_cast<unsigned>(p.batch));
-  const size_t shared = state_shared_bytes(p);
-  SSDCHECK_DISPATCH(p.dtype, {
-    cudaError_t err = cudaFuncSetAttribute(chunk_state_kernel2<T>, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(shared));
-    if (err != cudaSuccess) return err;
-    chunk_state_kernel2<T><<<grid, kThreads, shared, stream>>>(p, scratch);
-  });
-  return cudaGetLastError();
+  return dim3(static_cast<unsigned>(d.chunks), static_cast<unsigned>(d.H), static_cast<unsigned>(p.batch));
+}
+
+cudaError_t launch_kernel2_states(const SsdParams& p, ChunkScratch scratch, cudaStream_t stream) {
+  SSDCHECK_DISPATCH(p.dtype, return launch_with_shared(chunk_state_kernel2<T>, kernel2_grid(p), kThreads, state_shared_bytes(p), stream, p, scratch));
 }
 
 cudaError_t launch_kernel2_outputs(const SsdParams& p, ChunkScratch scratch, cudaStream_t stream) {
-  const ChunkDims d(p);
-  const dim3 grid(static_cast<unsigned>(d.chunks), static_cast<unsigned>(d.H), static_cast<unsigned>(p.batch));
-  const size_t shared = output_shared_bytes(p);
-  SSDCHECK_DISPATCH(p.dtype, {
-    cudaError_t err = cudaFuncSetAttribute(chunk_output_kernel2<T>, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(shared));
-    if (err != cudaSuccess) return err;
-    chunk_output_kernel2<T><<<grid, kThreads, shared, stream>>>(p, scratch);
-  });
-  return cudaGetLastError();
+  SSDCHECK_DISPATCH(p.dtype, return launch_with_shared(chunk_output_kernel2<T>, kernel2_grid(p), kThreads, output_shared_bytes(p), stream, p, scratch));
 }
 
 }  // namespace
@@ -185,19 +176,13 @@ bool ssd_chunked_takes(const SsdParams& p, ChunkedKernel kernel) {
   return false;
 }
 
-namespace {
-
-// The kernel that runs: the one asked for, or the first of kernel4, kernel3, kernel2 that
-// takes the shape.
-ChunkedKernel resolve(const SsdParams& p) {
+ChunkedKernel ssd_chunked_kernel(const SsdParams& p) {
   if (p.kernel != ChunkedKernel::Auto) return p.kernel;
   return ssd_chunked_mma_fits(p) ? ChunkedKernel::Kernel4 : ssd_chunked_tc_fits(p) ? ChunkedKernel::Kernel3 : ChunkedKernel::Kernel2;
 }
 
-}  // namespace
-
 size_t ssd_chunked_shared_bytes(const SsdParams& p) {
-  switch (resolve(p)) {
+  switch (ssd_chunked_kernel(p)) {
     case ChunkedKernel::Kernel4: return ssd_chunked_mma_shared_bytes(p);
     case ChunkedKernel::Kernel3: return ssd_chunked_tc_shared_bytes(p);
     default: {
@@ -208,7 +193,7 @@ size_t ssd_chunked_shared_bytes(const SsdParams& p) {
 }
 
 cudaError_t launch_ssd_chunked(const SsdParams& p, cudaStream_t stream) {
-  const ChunkedKernel kernel = resolve(p);
+  const ChunkedKernel kernel = ssd_chunked_kernel(p);
   if (!ssd_chunked_takes(p, kernel)) return cudaErrorInvalidValue;  // the binding says why first
   const ChunkDims d(p);
   ChunkScratch scratch{nullptr, nullptr, nullptr, nullptr, nullptr};

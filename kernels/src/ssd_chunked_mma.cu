@@ -2,20 +2,9 @@
 // fp32 on 3xTF32 (ssd_chunked_tf32.cuh).
 #include "ssd_chunked_mma.cuh"
 #include "ssd_chunked_tf32.cuh"
+#include "launch.cuh"
 
 namespace ssdcheck {
-namespace {
-
-template <typename Kernel>
-cudaError_t launch(Kernel kernel, dim3 grid, int threads, size_t shared, cudaStream_t stream, const SsdParams& p, ChunkScratch scratch) {
-  cudaError_t err = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(shared));
-  if (err != cudaSuccess) return err;
-  kernel<<<grid, threads, shared, stream>>>(p, scratch);
-  return cudaGetLastError();
-}
-
-}  // namespace
-
 bool ssd_chunked_mma_fits(const SsdParams& p) { return kernel4::fits(p) || kernel4_tf32::fits(p); }
 bool ssd_chunked_mma_scan_f64(const SsdParams& p) { return kernel4_tf32::fits(p); }
 
@@ -32,15 +21,15 @@ static_assert(kernel4::kTile == kernel4_tf32::kTile && kernel4::kStatesThreads =
 cudaError_t launch_chunk_states_mma(const SsdParams& p, ChunkScratch scratch, cudaStream_t stream) {
   const ChunkDims d(p);
   const dim3 grid(static_cast<unsigned>(d.H), static_cast<unsigned>(d.chunks), static_cast<unsigned>(p.batch));
-  if (kernel4_tf32::fits(p)) return launch(kernel4_tf32::chunk_states_tf32, grid, kernel4::kStatesThreads, kernel4_tf32::states_shared_bytes(p), stream, p, scratch);
-  return launch(kernel4::chunk_states_mma, grid, kernel4::kStatesThreads, kernel4::states_shared_bytes(p), stream, p, scratch);
+  if (kernel4_tf32::fits(p)) return launch_with_shared(kernel4_tf32::chunk_states_tf32, grid, kernel4::kStatesThreads, kernel4_tf32::states_shared_bytes(p), stream, p, scratch);
+  return launch_with_shared(kernel4::chunk_states_mma, grid, kernel4::kStatesThreads, kernel4::states_shared_bytes(p), stream, p, scratch);
 }
 
 cudaError_t launch_chunk_outputs_mma(const SsdParams& p, ChunkScratch scratch, cudaStream_t stream) {
   const ChunkDims d(p);
   const dim3 grid(static_cast<unsigned>(d.H * (kernel4::padded_q(d) / kernel4::kTile)), static_cast<unsigned>(d.chunks), static_cast<unsigned>(p.batch));
-  if (kernel4_tf32::fits(p)) return launch(kernel4_tf32::chunk_outputs_tf32, grid, kernel4::kOutputsThreads, kernel4_tf32::outputs_shared_bytes(p), stream, p, scratch);
-  return launch(kernel4::chunk_outputs_mma, grid, kernel4::kOutputsThreads, kernel4::outputs_shared_bytes(p), stream, p, scratch);
+  if (kernel4_tf32::fits(p)) return launch_with_shared(kernel4_tf32::chunk_outputs_tf32, grid, kernel4::kOutputsThreads, kernel4_tf32::outputs_shared_bytes(p), stream, p, scratch);
+  return launch_with_shared(kernel4::chunk_outputs_mma, grid, kernel4::kOutputsThreads, kernel4::outputs_shared_bytes(p), stream, p, scratch);
 }
 
 }  // namespace ssdcheck

@@ -16,6 +16,7 @@
 #include <mma.h>
 #include <type_traits>
 #include "dtype.cuh"
+#include "launch.cuh"
 #include "ssd_chunked_common.cuh"
 
 namespace ssdcheck {
@@ -246,14 +247,6 @@ size_t per_step_floats(const SsdParams& p) { return 3 * static_cast<size_t>(padd
 size_t states_shared_bytes(const SsdParams& p) { return sizeof(float) * (per_step_floats(p) + kTile * (kLdP + kLdN)); }
 size_t outputs_shared_bytes(const SsdParams& p) { return sizeof(float) * (per_step_floats(p) + 2 * kTile * kLdN + kTile * (kLdP + kLdT)); }
 
-template <typename Kernel>
-cudaError_t launch(Kernel kernel, dim3 grid, size_t shared, cudaStream_t stream, const SsdParams& p, ChunkScratch scratch) {
-  cudaError_t err = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(shared));
-  if (err != cudaSuccess) return err;
-  kernel<<<grid, kThreads, shared, stream>>>(p, scratch);
-  return cudaGetLastError();
-}
-
 }  // namespace
 
 bool ssd_chunked_tc_fits(const SsdParams& p) {
@@ -269,13 +262,13 @@ size_t ssd_chunked_tc_shared_bytes(const SsdParams& p) {
 cudaError_t launch_chunk_states_tc(const SsdParams& p, ChunkScratch scratch, cudaStream_t stream) {
   const ChunkDims d(p);
   const dim3 grid(static_cast<unsigned>(d.H), static_cast<unsigned>(d.chunks), static_cast<unsigned>(p.batch));
-  SSDCHECK_DISPATCH(p.dtype, return launch(chunk_states_tc<T>, grid, states_shared_bytes(p), stream, p, scratch));
+  SSDCHECK_DISPATCH(p.dtype, return launch_with_shared(chunk_states_tc<T>, grid, kThreads, states_shared_bytes(p), stream, p, scratch));
 }
 
 cudaError_t launch_chunk_outputs_tc(const SsdParams& p, ChunkScratch scratch, cudaStream_t stream) {
   const ChunkDims d(p);
   const dim3 grid(static_cast<unsigned>(d.H * padded_q(d) / kTile), static_cast<unsigned>(d.chunks), static_cast<unsigned>(p.batch));
-  SSDCHECK_DISPATCH(p.dtype, return launch(chunk_outputs_tc<T>, grid, outputs_shared_bytes(p), stream, p, scratch));
+  SSDCHECK_DISPATCH(p.dtype, return launch_with_shared(chunk_outputs_tc<T>, grid, kThreads, outputs_shared_bytes(p), stream, p, scratch));
 }
 
 }  // namespace ssdcheck

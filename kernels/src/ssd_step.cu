@@ -1,4 +1,5 @@
 // Launcher of the decode step's kernel3 (ssd_step.cuh).
+#include "launch.cuh"
 #include "ssd_step.cuh"
 
 namespace ssdcheck {
@@ -10,10 +11,7 @@ template <typename T, int V>
 cudaError_t launch(const StepParams& p, cudaStream_t stream) {
   const size_t shared = 2 * sizeof(float) * static_cast<size_t>(p.state_size);
   const dim3 grid(static_cast<unsigned>(p.heads), static_cast<unsigned>(p.batch));
-  const cudaError_t err = cudaFuncSetAttribute(ssd_step_kernel3<T, V>, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(shared));
-  if (err != cudaSuccess) return err;
-  ssd_step_kernel3<T, V><<<grid, kThreads, shared, stream>>>(p);
-  return cudaGetLastError();
+  return launch_with_shared(ssd_step_kernel3<T, V>, grid, kThreads, shared, stream, p);
 }
 
 }  // namespace
