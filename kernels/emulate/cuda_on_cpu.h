@@ -3,9 +3,9 @@
 // collectives are barriers at which a fiber yields until its whole block or warp has arrived.
 // It is exact about what the kernels may assume of the hardware: lockstep only where a barrier
 // or collective says so (fibers run in turn between them), shared memory filled with NaN bytes
-// before every block, cp.async copies landing only at cp.async.wait_all, every 16-byte copy and
-// ldmatrix row checked for alignment and bounds, and a barrier some threads never reach
-// reported as a deadlock.
+// before every block, cp.async copies landing only at the wait that covers their group, every
+// 16-byte copy and ldmatrix row checked for alignment and bounds, and a barrier some threads
+// never reach reported as a deadlock.
 //
 // Include this before the kernel headers, with SSDCHECK_EMULATE defined (mma.cuh then takes
 // emulated_primitives.h instead of its PTX).
@@ -20,6 +20,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -83,7 +84,8 @@ struct Fiber {
   const uint64_t* waiting_on = nullptr;  // a barrier's generation, while blocked on it
   uint64_t waiting_for = 0;
   bool finished = false;
-  std::vector<PendingCopy> copies;
+  std::vector<PendingCopy> copies;               // issued since the last commit
+  std::deque<std::vector<PendingCopy>> groups;   // committed, not yet waited for
   bool runnable() const { return !finished && !(waiting_on && *waiting_on == waiting_for); }
 };
 

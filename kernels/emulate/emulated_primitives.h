@@ -44,8 +44,8 @@ inline void mma_tf32(float (&d)[4], const uint32_t (&a)[4], uint32_t b0, uint32_
                     [&](const Words& w, int k, int col) { return value(w[col * 4 + k % 4][4 + k / 4]); });
 }
 
-// cp.async.cg 16 bytes: queued per thread, landing at cp.async.wait_all (so a read before the
-// wait sees the NaN fill, as it could on the GPU).
+// cp.async.cg 16 bytes: queued per thread, landing only when a wait covers their group (so a
+// read before the wait sees the NaN fill, as it could on the GPU).
 inline void cp_async_16(void* dst, const void* src, bool valid) {
   ::emulate::check_shared(dst, 16, "cp.async destination outside the block's dynamic shared memory");
   if (reinterpret_cast<uintptr_t>(dst) % 16 != 0) ::emulate::fail("cp.async destination not 16-byte aligned", dst);
@@ -55,10 +55,23 @@ inline void cp_async_16(void* dst, const void* src, bool valid) {
   }
   ::emulate::fiber().copies.push_back({dst, src, valid});
 }
-inline void cp_async_wait_all() {
-  for (const ::emulate::PendingCopy& c : ::emulate::fiber().copies) {
-    if (c.valid) std::memcpy(c.dst, c.src, 16);
-    else std::memset(c.dst, 0, 16);
+inline void cp_async_commit() {
+  ::emulate::Fiber& f = ::emulate::fiber();
+  f.groups.push_back(std::move(f.copies));
+  f.copies.clear();
+}
+// Lands the oldest groups until at most N remain in flight.
+template <int N> inline void cp_async_wait_group() {
+  ::emulate::Fiber& f = ::emulate::fiber();
+  while (f.groups.size() > N) {
+    for (const ::emulate::PendingCopy& c : f.groups.front()) {
+      if (c.valid) std::memcpy(c.dst, c.src, 16);
+      else std::memset(c.dst, 0, 16);
+    }
+    f.groups.pop_front();
   }
-  ::emulate::fiber().copies.clear();
+}
+inline void cp_async_wait_all() {
+  cp_async_commit();
+  cp_async_wait_group<0>();
 }

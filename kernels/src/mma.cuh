@@ -46,6 +46,10 @@ __device__ __forceinline__ void cp_async_16(void* dst, const void* src, bool val
   asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(shared_address(dst)), "l"(src), "r"(valid ? 16 : 0));
 }
 __device__ __forceinline__ void cp_async_wait_all() { asm volatile("cp.async.wait_all;\n" ::: "memory"); }
+// The copies issued since the last commit form a group; wait_group<N> waits until at most the N
+// most recent groups are still in flight (double buffering: the next tile lands during this one).
+__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
+template <int N> __device__ __forceinline__ void cp_async_wait_group() { asm volatile("cp.async.wait_group %0;\n" ::"n"(N) : "memory"); }
 
 // float -> tf32 bits, rounded to nearest (ties away), the low 13 bits zero.
 __device__ __forceinline__ uint32_t to_tf32(float v) {

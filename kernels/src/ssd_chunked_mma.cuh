@@ -2,12 +2,14 @@
 // accumulators), with the products kept in registers as flash-attention 2 keeps S and P.
 //   chunk states: one block of 8 warps per (head, chunk, row): the scan of dt, kept in scratch
 //     for the outputs stage, then S_c = X'^T B over tiles of 64 steps, X' = exp(cs_last - cs_j)
-//     dt_j x_j; a warp owns 16 x 64 of the (p, n) state.
+//     dt_j x_j; a warp owns 16 x 64 of the (p, n) state. The next tile's B and x are fetched
+//     (cp.async into a second buffer; registers) while this tile's products run.
 //   chunk outputs: one block of 4 warps per (head, 64-row tile, chunk, row); a warp owns 16
 //     rows. Their C stays in registers as A fragments; y = exp(cs_i) C S_start^T, then per
 //     64-step tile W = C B^T (registers), the bracket exp(cs_i - cs_j) dt_j [j <= i] applied in
 //     place, and y += W x with W's accumulators repacked as A fragments: no round trip
-//     through shared memory. Tiles arrive by cp.async, 16 bytes at a time.
+//     through shared memory. Tiles arrive by cp.async, 16 bytes at a time, double-buffered:
+//     tile t + 1 lands while tile t is multiplied.
 // Heads vary fastest in the grid, so the heads of a group read the same B and C tiles from L2;
 // the longest row tiles (most steps below the diagonal) are launched first.
 //
@@ -59,7 +61,7 @@ __global__ void __launch_bounds__(kStatesThreads) chunk_states_mma(SsdParams p, 
   float* dts = reinterpret_cast<float*>(cumsum + padded_q(d));   // (padded Q)
   bf16* xhi = reinterpret_cast<bf16*>(dts + padded_q(d));        // (kTile, kLdP) X' of 64 steps, hi
   bf16* xlo = xhi + kTile * kLdP;                                // (kTile, kLdP) and lo
-  bf16* bs = xlo + kTile * kLdP;                                 // (kTile, kLdN) B of those steps
+  bf16* bs2 = xlo + kTile * kLdP;                                // 2 x (kTile, kLdN) B of 64 steps, double-buffered
   chunk_dt_cumsum<kStatesThreads>(p, d, b, c, h, len, padded, dts, cumsum);
   const int64_t scan = ((b * d.chunks + c) * d.H + h) * d.Q;  // (b, chunks, h, q)
   for (int t = threadIdx.x; t < len; t += kStatesThreads) {
@@ -70,33 +72,51 @@ __global__ void __launch_bounds__(kStatesThreads) chunk_states_mma(SsdParams p, 
   const bf16* x = static_cast<const bf16*>(p.x);
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int m0 = warp % 4 * 16, n0 = warp / 4 * 64;  // the warp's 16 x 64 of (p, n)
-  float acc[8][4] = {};
-  for (int64_t j0 = 0; j0 < len; j0 += kTile) {
-    __syncthreads();
-    copy_steps<bf16, kTile, kN, kLdN, kStatesThreads>(bs, static_cast<const bf16*>(p.B), d, b, c, g, d.G, d.N, j0, len);
-    // X' while B is in flight: 8 values of x per thread and pass, weighted and split.
-    for (int e = threadIdx.x; e < kTile * (kP / 8); e += kStatesThreads) {
-      const int r = e / (kP / 8), k = e % (kP / 8) * 8;
-      uint4 hi = {0, 0, 0, 0}, lo = {0, 0, 0, 0};
-      if (j0 + r < len && k < d.P) {
-        const uint4 raw = *reinterpret_cast<const uint4*>(x + ((b * d.L + c * d.Q + j0 + r) * d.H + h) * d.P + k);
-        const float w = __expf(static_cast<float>(fmin(last - cumsum[j0 + r], 0.0))) * dts[j0 + r];
-        const __nv_bfloat162* pairs = reinterpret_cast<const __nv_bfloat162*>(&raw);
-        uint32_t* his = reinterpret_cast<uint32_t*>(&hi);
-        uint32_t* los = reinterpret_cast<uint32_t*>(&lo);
+  // The next tile's B lands by cp.async and its x waits in registers (kVectors of 8 values a
+  // thread) while this tile's products run.
+  constexpr int kVectors = kTile * (kP / 8) / kStatesThreads;
+  static_assert(kVectors * kStatesThreads == kTile * (kP / 8), "x tiles split evenly over the threads");
+  uint4 raw[kVectors];
+  const auto fetch_tile = [&](int64_t j0) {
+    copy_steps<bf16, kTile, kN, kLdN, kStatesThreads>(bs2 + (j0 / kTile) % 2 * kTile * kLdN, static_cast<const bf16*>(p.B), d, b, c, g, d.G, d.N, j0, len);
+    cp_async_commit();
 #pragma unroll
-        for (int q = 0; q < 4; ++q) {
-          const float2 v = __bfloat1622float2(pairs[q]);
-          const SplitPair s = split_bf16(w * v.x, w * v.y);
-          his[q] = s.hi;
-          los[q] = s.lo;
-        }
+    for (int v = 0; v < kVectors; ++v) {
+      const int e = threadIdx.x + v * kStatesThreads, r = e / (kP / 8), k = e % (kP / 8) * 8;
+      raw[v] = j0 + r < len && k < d.P ? *reinterpret_cast<const uint4*>(x + ((b * d.L + c * d.Q + j0 + r) * d.H + h) * d.P + k) : make_uint4(0, 0, 0, 0);
+    }
+  };
+  float acc[8][4] = {};
+  fetch_tile(0);
+  for (int64_t j0 = 0; j0 < len; j0 += kTile) {
+    __syncthreads();  // the previous tile's X' and the B buffer the next tile goes to are consumed
+    // X' = exp(cs_last - cs_j) dt_j x_j, split into hi + lo.
+#pragma unroll
+    for (int v = 0; v < kVectors; ++v) {
+      const int e = threadIdx.x + v * kStatesThreads, r = e / (kP / 8), k = e % (kP / 8) * 8;
+      const float w = j0 + r < len ? __expf(static_cast<float>(fmin(last - cumsum[j0 + r], 0.0))) * dts[j0 + r] : 0.f;
+      const __nv_bfloat162* pairs = reinterpret_cast<const __nv_bfloat162*>(&raw[v]);
+      uint4 hi, lo;
+      uint32_t* his = reinterpret_cast<uint32_t*>(&hi);
+      uint32_t* los = reinterpret_cast<uint32_t*>(&lo);
+#pragma unroll
+      for (int q = 0; q < 4; ++q) {
+        const float2 xv = __bfloat1622float2(pairs[q]);
+        const SplitPair s = split_bf16(w * xv.x, w * xv.y);
+        his[q] = s.hi;
+        los[q] = s.lo;
       }
       *reinterpret_cast<uint4*>(xhi + r * kLdP + k) = hi;
       *reinterpret_cast<uint4*>(xlo + r * kLdP + k) = lo;
     }
-    cp_async_wait_all();
+    if (j0 + kTile < len) {
+      fetch_tile(j0 + kTile);
+      cp_async_wait_group<1>();  // this tile's B has landed; the next one's may be in flight
+    } else {
+      cp_async_wait_group<0>();
+    }
     __syncthreads();
+    const bf16* bs = bs2 + (j0 / kTile) % 2 * kTile * kLdN;  // (kTile, kLdN)
 #pragma unroll
     for (int ks = 0; ks < kTile / 16; ++ks) {
       // A = X'^T (p, steps), stored (steps, p): ldmatrix .trans, matrices in (k, m) order.
@@ -128,12 +148,21 @@ __global__ void __launch_bounds__(kOutputsThreads) chunk_outputs_mma(SsdParams p
   const int i0 = tile.i0;
   float* cumsum = reinterpret_cast<float*>(shared);     // (padded Q)
   float* dts = cumsum + padded_q(d);                    // (padded Q)
-  bf16* bc = reinterpret_cast<bf16*>(dts + padded_q(d));  // (kTile, kLdN) C of the tile's rows; then B of 64 steps
-  bf16* shi = bc + kTile * kLdN;                        // (kP, kLdN) the starting state, hi
-  bf16* slo = shi + kP * kLdN;                          // (kP, kLdN) and lo
-  bf16* xs = slo + kP * kLdN;                           // (kTile, kLdP) x of 64 steps
+  // Two buffers of a 64-step tile, B (kTile, kLdN) then x (kTile, kLdP): the first holds C of
+  // the tile's rows until they are in registers, the second the starting state, hi (kP, kLdN)
+  // then lo, until C S^T is done; tile t + 1 lands in one while tile t is used from the other.
+  bf16* bc = reinterpret_cast<bf16*>(dts + padded_q(d));
+  bf16* shi = bc + kTile * (kLdN + kLdP);
+  bf16* slo = shi + kP * kLdN;
+  static_assert(2 * kP * kLdN >= kTile * (kLdN + kLdP), "the starting state's space holds a tile");
+  const auto buffer = [&](int t) { return t % 2 == 0 ? bc : shi; };
   const bf16* x = static_cast<const bf16*>(p.x);
   const bf16* B = static_cast<const bf16*>(p.B);
+  const auto issue_tile = [&](int t) {
+    copy_steps<bf16, kTile, kN, kLdN, kOutputsThreads>(buffer(t), B, d, b, c, g, d.G, d.N, t * kTile, len);
+    copy_steps<bf16, kTile, kP, kLdP, kOutputsThreads>(buffer(t) + kTile * kLdN, x, d, b, c, h, d.H, d.P, t * kTile, len);
+    cp_async_commit();
+  };
   copy_steps<bf16, kTile, kN, kLdN, kOutputsThreads>(bc, static_cast<const bf16*>(p.C), d, b, c, g, d.G, d.N, i0, len);
   load_scan<kOutputsThreads>(d, tile, scratch.cumsum, scratch.dts, cumsum, dts);
   const float* start = scratch.states + ((b * d.chunks + c) * d.H + h) * d.P * d.N;  // (p, n)
@@ -152,6 +181,8 @@ __global__ void __launch_bounds__(kOutputsThreads) chunk_outputs_mma(SsdParams p
   uint32_t cf[kN / 16][4];  // C of the warp's 16 rows: A fragments over n
 #pragma unroll
   for (int ks = 0; ks < kN / 16; ++ks) ldmatrix_x4(cf[ks], bc + (warp * 16 + down_row(lane)) * kLdN + ks * 16 + down_col(lane));
+  __syncthreads();  // C is in every warp's registers: its buffer takes the first tile
+  issue_tile(0);
   float acc[kP / 8][4] = {};  // y of the 16 rows: 8 tiles of 8 columns of p
   // From the starting state: C S^T, S stored (p, n) is the B operand as (n, k) rows.
 #pragma unroll
@@ -170,12 +201,19 @@ __global__ void __launch_bounds__(kOutputsThreads) chunk_outputs_mma(SsdParams p
   }
   const float csa = cumsum[ia], csb = cumsum[ib];
   scale_rows(acc, __expf(csa), __expf(csb));
-  for (int j0 = 0; j0 <= i0; j0 += kTile) {
-    __syncthreads();  // C is in registers; the previous tile's B and x are consumed
-    copy_steps<bf16, kTile, kN, kLdN, kOutputsThreads>(bc, B, d, b, c, g, d.G, d.N, j0, len);
-    copy_steps<bf16, kTile, kP, kLdP, kOutputsThreads>(xs, x, d, b, c, h, d.H, d.P, j0, len);
-    cp_async_wait_all();
+  const int tiles = i0 / kTile + 1;
+  for (int t = 0; t < tiles; ++t) {
+    __syncthreads();  // the buffer tile t + 1 goes to is consumed (tile t - 1, or the state)
+    if (t + 1 < tiles) {
+      issue_tile(t + 1);
+      cp_async_wait_group<1>();  // tile t has landed, t + 1 may still be in flight
+    } else {
+      cp_async_wait_group<0>();
+    }
     __syncthreads();
+    const int j0 = t * kTile;
+    const bf16* bs = buffer(t);                 // (kTile, kLdN) B of the tile's steps
+    const bf16* xs = bs + kTile * kLdN;         // (kTile, kLdP) x of them
     // On the diagonal tile, 8-step column tiles past the warp's last row are all masked.
     const int reach = j0 == i0 ? 2 * warp + 2 : kTile / 8;
     float w[kTile / 8][4] = {};  // W = C B^T: 16 rows x 64 steps
@@ -185,7 +223,7 @@ __global__ void __launch_bounds__(kOutputsThreads) chunk_outputs_mma(SsdParams p
       for (int nt2 = 0; nt2 < kTile / 16; ++nt2) {
         if (2 * nt2 >= reach) continue;  // warp-uniform
         uint32_t bb[4];  // B stored (steps, n): the B operand as (n, k) rows
-        ldmatrix_x4(bb, bc + (nt2 * 16 + across_row(lane)) * kLdN + ks * 16 + across_col(lane));
+        ldmatrix_x4(bb, bs + (nt2 * 16 + across_row(lane)) * kLdN + ks * 16 + across_col(lane));
         mma_bf16(w[2 * nt2], cf[ks], bb[0], bb[1]);
         mma_bf16(w[2 * nt2 + 1], cf[ks], bb[2], bb[3]);
       }
@@ -229,10 +267,10 @@ inline bool fits(const SsdParams& p) {
 }
 
 inline size_t states_shared_bytes(const SsdParams& p) {
-  return (sizeof(double) + sizeof(float)) * padded_q(ChunkDims(p)) + sizeof(bf16) * kTile * (2 * kLdP + kLdN);
+  return (sizeof(double) + sizeof(float)) * padded_q(ChunkDims(p)) + sizeof(bf16) * kTile * (2 * kLdP + 2 * kLdN);
 }
 inline size_t outputs_shared_bytes(const SsdParams& p) {
-  return 2 * sizeof(float) * padded_q(ChunkDims(p)) + sizeof(bf16) * (kTile * kLdN + 2 * kP * kLdN + kTile * kLdP);
+  return 2 * sizeof(float) * padded_q(ChunkDims(p)) + sizeof(bf16) * (kTile * (kLdN + kLdP) + 2 * kP * kLdN);
 }
 
 }  // namespace kernel4

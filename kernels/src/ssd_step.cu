@@ -1,17 +1,16 @@
-// Launcher of the decode step's kernel3 (ssd_step.cuh).
+// Launcher of the decode step's kernel4 (ssd_step.cuh).
 #include "launch.cuh"
 #include "ssd_step.cuh"
 
 namespace ssdcheck {
 namespace {
 
-using namespace step3;
+using namespace step4;
 
 template <typename T, int V>
 cudaError_t launch(const StepParams& p, cudaStream_t stream) {
-  const size_t shared = 2 * sizeof(float) * static_cast<size_t>(p.state_size);
   const dim3 grid(static_cast<unsigned>(p.heads), static_cast<unsigned>(p.batch));
-  return launch_with_shared(ssd_step_kernel3<T, V>, grid, kThreads, shared, stream, p);
+  return launch_with_shared(ssd_step_kernel4<T, V>, grid, kThreads, 0, stream, p);
 }
 
 }  // namespace

@@ -1,26 +1,28 @@
 // One decode step (reference/ssd/recurrent.ts ssdStep) for a batch, state updated in place:
 // S = exp(dt A) S + dt x B^T, y = S C + D x, with the dt limit (pass (0, inf) for HF's step).
 //
-// kernel3: one block of 8 warps per (head, row); a warp owns kRows whole rows p of the state at
-// a time and issues all their loads (float4 when n is a multiple of 4) before any store, so
-// enough bytes are in flight to keep the memory system busy; its lanes stride over n, every
-// state value is read once and written once, coalesced, and y_p is a warp-shuffle sum. B and C
-// of the group are staged in shared memory. The step is bound by the state's bytes,
-// 2 * b*h*p*n*4. (kernel1 and kernel2, one row in flight per warp: kernels/dev/.)
+// kernel4: one block of 16 warps per (head, row); a warp owns kRows whole rows p of the state at
+// a time and issues all their loads (float4 when n is a multiple of 4) before any store; its
+// lanes stride over n, every state value is read once and written once, coalesced, and y_p is
+// a warp-shuffle sum. Each lane reads its own B and C values from global memory (L1 serves
+// the block's repeats): no shared staging, no barrier, so a warp's state loads go out at once
+// and its block holds no other warp back. 16 warps of 4 rows cover p = 64 in one pass (one
+// round trip per warp); at most 64 registers, so 2 blocks (32 warps) share an SM: the step is
+// bound by the state's bytes, 2 * b*h*p*n*4, and wants them in flight.
+// (kernel1 to kernel3, with their numbers: kernels/dev/.)
 // The kernel lives in this header so kernels/emulate can run it on a CPU; ssd_step.cu launches it.
 #pragma once
 #include "dtype.cuh"
 #include "params.h"
 
 namespace ssdcheck {
-namespace step3 {
+namespace step4 {
 
-
-constexpr int kWarps = 8;
+constexpr int kWarps = 16;
 constexpr int kThreads = kWarps * 32;
-constexpr int kRows = 8;  // rows of one warp in flight: 8 x 512 bytes per warp for n = 128
+constexpr int kRows = 4;  // rows of one warp in flight: 4 x 512 bytes per warp for n = 128
 
-// V consecutive floats (V = 4: one 16-byte access).
+// V consecutive values as float (V = 4 floats: one 16-byte access).
 template <int V> __device__ __forceinline__ void load_floats(float (&dst)[V], const float* src) {
   if constexpr (V == 4) {
     const float4 v = *reinterpret_cast<const float4*>(src);
@@ -38,51 +40,44 @@ template <int V> __device__ __forceinline__ void store_floats(float* dst, const 
 }
 
 template <typename T, int V>
-__global__ void __launch_bounds__(kThreads) ssd_step_kernel3(StepParams p) {
-  extern __shared__ __align__(16) unsigned char shared[];
-  float* bc = reinterpret_cast<float*>(shared);  // (2, N): B then C of this row's group, as float
+__global__ void __launch_bounds__(kThreads, 2) ssd_step_kernel4(StepParams p) {
   const int64_t h = blockIdx.x, b = blockIdx.y;
   const int64_t H = p.heads, P = p.head_dim, N = p.state_size, G = p.groups;
   const int64_t g = h / (H / G);
   const T* x = static_cast<const T*>(p.x);
-  for (int64_t n = threadIdx.x; n < N; n += blockDim.x) {
-    bc[n] = load(static_cast<const T*>(p.B), (b * G + g) * N + n);
-    bc[N + n] = load(static_cast<const T*>(p.C), (b * G + g) * N + n);
-  }
-  __syncthreads();
-  const float dt = discretise_dt(p.dt[b * H + h], p.dt_bias[h], p.dt_lo, p.dt_hi);
-  const float decay = expf(dt * p.A[h]);
-  const float D = p.D ? p.D[h] : 0.f;
+  const T* Bg = static_cast<const T*>(p.B) + (b * G + g) * N;  // (N) this row's group
+  const T* Cg = static_cast<const T*>(p.C) + (b * G + g) * N;
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   float* state = p.state + (b * H + h) * P * N;
   for (int64_t p0 = warp * kRows; p0 < P; p0 += kWarps * kRows) {
-    float xv[kRows], acc[kRows];
-#pragma unroll
-    for (int r = 0; r < kRows; ++r) {
-      xv[r] = p0 + r < P ? load(x, (b * H + h) * P + p0 + r) : 0.f;
-      acc[r] = 0.f;
-    }
+    float acc[kRows] = {};
     for (int64_t n = lane * V; n < N; n += 32 * V) {
       float s[kRows][V];
 #pragma unroll
       for (int r = 0; r < kRows; ++r)
         if (p0 + r < P) load_floats(s[r], state + (p0 + r) * N + n);
+      float bv[V], cv[V];
+#pragma unroll
+      for (int k = 0; k < V; ++k) bv[k] = load(Bg, n + k), cv[k] = load(Cg, n + k);
+      const float dt = discretise_dt(p.dt[b * H + h], p.dt_bias[h], p.dt_lo, p.dt_hi);
+      const float decay = expf(dt * p.A[h]);
 #pragma unroll
       for (int r = 0; r < kRows; ++r) {
         if (p0 + r >= P) continue;
-        const float dtx = dt * xv[r];
+        const float dtx = dt * load(x, (b * H + h) * P + p0 + r);
 #pragma unroll
         for (int k = 0; k < V; ++k) {
-          s[r][k] = decay * s[r][k] + dtx * bc[n + k];
-          acc[r] += s[r][k] * bc[N + n + k];
+          s[r][k] = decay * s[r][k] + dtx * bv[k];
+          acc[r] += s[r][k] * cv[k];
         }
         store_floats(state + (p0 + r) * N + n, s[r]);
       }
     }
+    const float D = p.D ? p.D[h] : 0.f;
 #pragma unroll
     for (int r = 0; r < kRows; ++r) {
       for (int offset = 16; offset > 0; offset /= 2) acc[r] += __shfl_xor_sync(0xffffffffu, acc[r], offset);
-      if (lane == 0 && p0 + r < P) store(static_cast<T*>(p.y), (b * H + h) * P + p0 + r, acc[r] + D * xv[r]);
+      if (lane == 0 && p0 + r < P) store(static_cast<T*>(p.y), (b * H + h) * P + p0 + r, acc[r] + D * load(x, (b * H + h) * P + p0 + r));
     }
   }
 }
@@ -91,5 +86,5 @@ __global__ void __launch_bounds__(kThreads) ssd_step_kernel3(StepParams p) {
 // a device allocation, 256-byte aligned).
 inline bool vector_rows(const StepParams& p) { return p.state_size % 4 == 0; }
 
-}  // namespace step3
+}  // namespace step4
 }  // namespace ssdcheck
