@@ -6,7 +6,7 @@
 #   SSDCHECK_COMMIT=<sha> bash cli/bundle/gate-and-bench.sh --models codestral-7b --dtypes bf16
 # Writes verify.json, gate.log, bench.json and bench.log to $OUT (or reports/out). With
 # PROFILE=1, also ncu's per-kernel summary of one Codestral bf16 forward at 16k tokens
-# (profile.log): the chunked kernels' times, occupancy, throughput.
+# (profile.log): the chunked kernels' times, occupancy, throughput, instructions issued.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 out="${OUT:-reports/out}"
@@ -25,8 +25,8 @@ tail -40 "$out/bench.log"
 if [ "${PROFILE:-0}" = 1 ]; then
   ncu=/usr/local/cuda/bin/ncu
   bash .bundle/run.sh "$ncu" --clock-control none --target-processes all -k 'regex:chunk_|state_passing' --launch-count 6 \
-    --section SpeedOfLight --section Occupancy --section LaunchStats --print-summary per-kernel \
+    --section SpeedOfLight --section Occupancy --section LaunchStats --section InstructionStats --section WarpStateStats --print-summary per-kernel \
     node node_modules/tsx/dist/cli.mjs reports/bench/gpu.ts --models codestral-7b --lengths 16384 --dtypes bf16 --decode-batches 1 --anchors /none --budget-s 60 --out "$out/profile-bench.json" > "$out/profile.log" 2>&1
-  grep -E "chunk_|state_passing|Duration|Throughput|Achieved Occupancy|Registers" "$out/profile.log" | head -60
+  grep -E "chunk_|state_passing|Duration|Throughput|Achieved Occupancy|Registers|Issued Instructions |Issue Slots Busy|Warp Cycles Per Issued" "$out/profile.log" | head -60
 fi
 exit "$bench"
