@@ -94,15 +94,23 @@ __device__ __forceinline__ void mma_3xtf32(float (&d)[4], const uint32_t (&a_hi)
 
 // Rows [first, first + Rows) of a (b, l, slots, width) tensor of T into a (Rows, Ld) tile by
 // 16-byte cp.async; rows past len and columns past width are zeros. width must be a whole
-// number of 16-byte vectors.
+// number of 16-byte vectors. A thread keeps one column and steps down the rows, so each copy
+// costs a 64-bit add and a compare: computing every address afresh was 15 integer
+// instructions a copy, the largest share of chunk outputs' instructions (SASS, kernel4).
 template <typename T, int Rows, int Width, int Ld, int Threads, typename Dims>
 __device__ __forceinline__ void copy_steps(T* dst, const T* src, const Dims& d, int64_t b, int64_t c, int64_t slot, int64_t slots, int64_t width, int64_t first, int64_t len) {
   constexpr int kPerVector = 16 / sizeof(T), kVectors = Width / kPerVector;
-  const T* rows = src + ((b * d.L + c * d.Q + first) * slots + slot) * width;
-  for (int e = threadIdx.x; e < Rows * kVectors; e += Threads) {
-    const int r = e / kVectors, k = e % kVectors * kPerVector;
-    const bool valid = first + r < len && k < width;
-    cp_async_16(dst + r * Ld + k, valid ? rows + r * slots * width + k : src, valid);
+  static_assert(Threads % kVectors == 0 && Rows % (Threads / kVectors) == 0, "the tile's vectors split evenly over the threads");
+  constexpr int kRowsPerPass = Threads / kVectors;
+  const int r0 = threadIdx.x / kVectors, k = threadIdx.x % kVectors * kPerVector;
+  const int64_t step = kRowsPerPass * slots * width;  // elements between a thread's rows
+  const T* from = src + ((b * d.L + c * d.Q + first + r0) * slots + slot) * width + k;
+  const int64_t rows_left = len - first - r0;  // the thread's row i is valid while i * kRowsPerPass < rows_left
+  const bool column = k < width;
+#pragma unroll
+  for (int i = 0; i < Rows / kRowsPerPass; ++i, from += step) {
+    const bool valid = column && i * kRowsPerPass < rows_left;
+    cp_async_16(dst + (r0 + i * kRowsPerPass) * Ld + k, valid ? from : src, valid);
   }
 }
 

@@ -19,6 +19,10 @@
 // intermediates and far below bf16's own output rounding (2^-9). The scan is float64, kept as
 // float: exp(cs_i - cs_j) then carries ~1e-5 relative error for sums in the hundreds.
 //
+// ptxas (sm_90a): chunk outputs 149 registers and 63.5 KB of shared memory (3 blocks of 4 warps
+// an SM), chunk states 80 registers. What ncu shows is the limit, and what was tried:
+// reports/perf/README.md; a 4-blocks-an-SM outputs variant: kernels/dev/.
+//
 // The kernels live in this header so kernels/emulate can run them on a CPU; ssd_chunked_mma.cu
 // launches them.
 #pragma once
