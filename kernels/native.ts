@@ -27,6 +27,10 @@ export interface DeviceInfo {
   readonly devices?: number;
 }
 
+/** The chunked forwards by name (kernels/README.md); 'auto' runs the first that takes the shape. */
+export type ChunkedKernel = 'auto' | 'kernel4' | 'kernel3' | 'kernel2';
+export const CHUNKED_KERNELS: readonly ChunkedKernel[] = ['auto', 'kernel4', 'kernel3', 'kernel2'];
+
 type Tensors<K extends string> = { readonly [key in K]: DeviceTensor };
 type Optional<K extends string> = { readonly [key in K]?: DeviceTensor };
 
@@ -36,7 +40,7 @@ export interface KernelsBinding {
   memoryInfo(): { free: number; total: number };
   upload(data: Float32Array | Uint16Array, dtype: DeviceDType, shape: readonly number[]): DeviceTensor;
   zeros(dtype: DeviceDType, shape: readonly number[]): DeviceTensor;
-  ssdChunked(args: Tensors<'x' | 'dt' | 'A' | 'B' | 'C' | 'dtBias'> & Optional<'D' | 'initialState'> & { chunkSize: number; dtLo?: number; dtHi?: number }): { y: DeviceTensor; finalState: DeviceTensor };
+  ssdChunked(args: Tensors<'x' | 'dt' | 'A' | 'B' | 'C' | 'dtBias'> & Optional<'D' | 'initialState'> & { chunkSize: number; dtLo?: number; dtHi?: number; kernel?: ChunkedKernel }): { y: DeviceTensor; finalState: DeviceTensor; kernel: Exclude<ChunkedKernel, 'auto'> };
   ssdStep(args: Tensors<'state' | 'x' | 'dt' | 'A' | 'B' | 'C' | 'dtBias'> & Optional<'D'> & { dtLo?: number; dtHi?: number }): DeviceTensor;
   conv(args: Tensors<'x' | 'weight'> & Optional<'bias' | 'tail'>): { out: DeviceTensor; tail: DeviceTensor };
   gatedNorm(args: Tensors<'y' | 'z' | 'weight'> & { groupSize: number; eps: number }): DeviceTensor;

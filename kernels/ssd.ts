@@ -3,12 +3,14 @@ import { prepareSsd, type SsdInputs, type SsdOutputs } from '../reference/ssd/in
 import type { SsdStepInputs, SsdStepOutputs } from '../reference/ssd/recurrent.js';
 import { tensor } from '../reference/tensor/tensor.js';
 import { fromDevice, requireKernels, toDevice, withDeviceScope } from './device.js';
-import type { DeviceDType } from './native.js';
+import type { ChunkedKernel, DeviceDType } from './native.js';
 
 export interface CudaSsdOptions {
   readonly chunkSize: number;
   /** storage of x, B, C and y; dt, A, D, dt_bias and the state are float32 */
   readonly dtype: DeviceDType;
+  /** the chunked forward to run; default 'auto', the first that takes the shape */
+  readonly kernel?: ChunkedKernel;
 }
 
 /** The SSD layer through the CUDA kernel: validated as the reference validates, then launched. */
@@ -32,6 +34,7 @@ export async function ssdCuda(inputs: SsdInputs, options: CudaSsdOptions): Promi
       chunkSize: options.chunkSize,
       dtLo: lo,
       dtHi: hi,
+      kernel: options.kernel,
     });
     track(out.y);
     track(out.finalState);

@@ -1,72 +1,66 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, test as plainTest } from 'vitest';
-import { difference } from '../reference/compare.js';
 import { causalConv } from '../reference/model/conv.js';
 import { rmsNorm, silu } from '../reference/model/ops.js';
-import { baselineErrors, faithfulRoundingError } from '../reference/ssd/precision-baseline.js';
-import { ssdChunked, ssdStep } from '../reference/ssd/index.js';
-import { roundTensor } from '../reference/tensor/precision.js';
 import { SeededRandom } from '../reference/tensor/seeded-random.js';
 import { tensor } from '../reference/tensor/tensor.js';
 import { fromDevice, requireKernels, toDevice, withDeviceScope } from '../kernels/device.js';
-import type { DeviceDType } from '../kernels/native.js';
+import type { ChunkedKernel, DeviceDType } from '../kernels/native.js';
 import { ssdCuda, ssdStepCuda } from '../kernels/ssd.js';
-import { buildSsdInputs, ssdCaseSpec, type SsdInputsLimits } from './arbitraries/ssd-inputs.js';
+import { buildSsdInputs, ssdCaseSpec, type SsdCaseSpec } from './arbitraries/ssd-inputs.js';
 import { CUDA } from './helpers/cuda.js';
 import { expectClose } from './helpers/expect-close.js';
+import { expectSsdMatches, expectStepMatches, FP32_TOL } from './helpers/kernel-checks.js';
 
-// True fp32 (no TF32) against float64: torch's fp32 atol as maxRel.
-const FP32_TOL = 1e-5;
-const PRECISION = { float32: 'fp32', float16: 'fp16', bfloat16: 'bf16' } as const;
 const dtypes = fc.constantFrom<DeviceDType>('float32', 'float16', 'bfloat16');
 const kernelChunk = fc.oneof(fc.constantFrom(64, 128, 256), fc.integer({ min: 1, max: 40 }));
-
-async function expectSsdMatches(limits: SsdInputsLimits, spec: Parameters<typeof buildSsdInputs>[0], chunkSize: number, dtype: DeviceDType) {
-  const inputs = buildSsdInputs(spec);
-  const exact = ssdChunked(inputs, chunkSize);
-  const out = await ssdCuda(inputs, { chunkSize, dtype });
-  if (dtype === 'float32') {
-    expectClose(out.y, exact.y, FP32_TOL, 'y');
-    expectClose(out.finalState, exact.finalState, FP32_TOL, 'final state');
-    return;
-  }
-  // fp16/bf16: at most 2x the error of the float64 reference on rounded inputs (semantics s.7).
-  const baseline = baselineErrors(PRECISION[dtype], inputs, exact, chunkSize);
-  expect(difference(out.y, exact.y).maxRel).toBeLessThanOrEqual(2 * baseline.y + FP32_TOL);
-  expect(difference(out.finalState, exact.finalState).maxRel).toBeLessThanOrEqual(2 * baseline.finalState + FP32_TOL);
-}
+const expectCudaMatches = (spec: SsdCaseSpec, chunkSize: number, dtype: DeviceDType) => expectSsdMatches(ssdCuda, spec, chunkSize, dtype);
+const expectCudaStepMatches = (spec: SsdCaseSpec, dtype: DeviceDType) => expectStepMatches(ssdStepCuda, spec, dtype);
 
 describe.skipIf(!CUDA.available)(`CUDA kernels on ${CUDA.device?.name ?? 'no device'}`, () => {
   test.prop([ssdCaseSpec({ maxLength: 300 }), kernelChunk, dtypes], { numRuns: 60 })('chunked SSD kernel equals the reference (groups, lengths, chunk sizes, states, limits, dtypes)', (spec, q, dtype) =>
-    expectSsdMatches({}, spec, q, dtype));
+    expectCudaMatches(spec, q, dtype));
 
   test.prop([ssdCaseSpec({ minLength: 1000, maxLength: 5000, maxBatch: 1 }), fc.constantFrom(64, 128, 256), dtypes], { numRuns: 6 })('long sequences up to 5000 steps', (spec, q, dtype) =>
-    expectSsdMatches({}, spec, q, dtype));
+    expectCudaMatches(spec, q, dtype));
 
   // The tensor-core path pads (p, n) to (64, 128): the full tile, and shapes beyond it (which take kernel2).
   const withDims = (headDim: fc.Arbitrary<number>, stateSize: fc.Arbitrary<number>, maxLength: number) =>
     fc.tuple(ssdCaseSpec({ maxLength, maxBatch: 2 }), headDim, stateSize).map(([spec, p, n]) => ({ ...spec, dims: { ...spec.dims, headsPerGroup: 1, headDim: p, stateSize: n } }));
   test.prop([withDims(fc.constant(64), fc.constant(128), 600), fc.constantFrom(64, 100, 256), dtypes], { numRuns: 8 })('full tensor-core tile: p = 64, n = 128', (spec, q, dtype) =>
-    expectSsdMatches({}, spec, q, dtype));
-  test.prop([withDims(fc.integer({ min: 65, max: 80 }), fc.integer({ min: 1, max: 8 }), 100), kernelChunk, dtypes], { numRuns: 10 })('past the tile (p > 64): the CUDA-core kernel', (spec, q, dtype) =>
-    expectSsdMatches({}, spec, q, dtype));
-  test.prop([withDims(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 129, max: 200 }), 100), kernelChunk, dtypes], { numRuns: 10 })('past the tile (n > 128): the CUDA-core kernel', (spec, q, dtype) =>
-    expectSsdMatches({}, spec, q, dtype));
-
-  test.prop([ssdCaseSpec({ maxLength: 20 }), dtypes], { numRuns: 40 })('decode step kernel equals the reference step (with the dt limit)', async (spec, dtype) => {
-    const inputs = buildSsdInputs({ ...spec, withInitialState: true });
-    const [b, l, h, p] = inputs.x.shape;
-    const [, , g, n] = inputs.B.shape;
-    const last = (t: typeof inputs.x, inner: number[]) => tensor([b, ...inner], Array.from({ length: b }, (_, bi) => Array.from(t.data.subarray((bi * l + l - 1) * inner.reduce((x, y) => x * y, 1), (bi * l + l) * inner.reduce((x, y) => x * y, 1)))).flat());
-    const step = { ...inputs, state: inputs.initialState!, x: last(inputs.x, [h, p]), dt: last(inputs.dt, [h]), B: last(inputs.B, [g, n]), C: last(inputs.C, [g, n]) };
-    const exact = ssdStep(step);
-    const out = await ssdStepCuda(step, { dtype });
-    const rounded = ssdStep({ ...step, x: roundTensor(step.x, PRECISION[dtype]), B: roundTensor(step.B, PRECISION[dtype]), C: roundTensor(step.C, PRECISION[dtype]) });
-    const tolY = dtype === 'float32' ? FP32_TOL : 2 * faithfulRoundingError(PRECISION[dtype], rounded.y, exact.y) + FP32_TOL;
-    const tolState = dtype === 'float32' ? FP32_TOL : 2 * difference(rounded.state, exact.state).maxRel + FP32_TOL;
-    expect(difference(out.y, exact.y).maxRel).toBeLessThanOrEqual(tolY);
-    expect(difference(out.state, exact.state).maxRel).toBeLessThanOrEqual(tolState);
+    expectCudaMatches(spec, q, dtype));
+  // kernel4 (mma.sync) takes bf16 with p and n in whole 8s up to the tile; several heads per
+  // group share B and C.
+  const mmaDims = fc.tuple(ssdCaseSpec({ maxLength: 300, maxBatch: 2 }), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 16 }))
+    .map(([spec, p8, n8]) => ({ ...spec, dims: { ...spec.dims, headDim: 8 * p8, stateSize: 8 * n8 } }));
+  test.prop([mmaDims, kernelChunk], { numRuns: 12 })('kernel4 in bf16: p and n multiples of 8 up to (64, 128)', (spec, q) =>
+    expectCudaMatches(spec, q, 'bfloat16'));
+  // and fp32 (3xTF32) with p and n in whole 4s.
+  const tf32Dims = fc.tuple(ssdCaseSpec({ maxLength: 300, maxBatch: 2 }), fc.integer({ min: 1, max: 16 }), fc.integer({ min: 1, max: 32 }))
+    .map(([spec, p4, n4]) => ({ ...spec, dims: { ...spec.dims, headDim: 4 * p4, stateSize: 4 * n4 } }));
+  test.prop([tf32Dims, kernelChunk], { numRuns: 12 })('kernel4 in fp32: p and n multiples of 4 up to (64, 128)', (spec, q) =>
+    expectCudaMatches(spec, q, 'float32'));
+  // Every chunked kernel on the shapes kernel4 takes, chosen by name: each equals the reference,
+  // or, where it does not take the dtype or shape, the call says so naming 'kernel'.
+  const named = fc.tuple(ssdCaseSpec({ maxLength: 200, maxBatch: 2 }), fc.integer({ min: 1, max: 16 }), fc.integer({ min: 1, max: 32 }))
+    .map(([spec, p4, n4]) => ({ ...spec, dims: { ...spec.dims, headDim: 4 * p4, stateSize: 4 * n4 } }));
+  test.prop([named, kernelChunk, dtypes, fc.constantFrom<ChunkedKernel>('kernel4', 'kernel3', 'kernel2')], { numRuns: 20 })('each kernel by name equals the reference, or refuses the shape naming the argument', async (spec, q, dtype, kernel) => {
+    const { headDim: p, stateSize: n } = spec.dims;
+    const takes = kernel !== 'kernel4' || (dtype === 'bfloat16' ? p % 8 === 0 && n % 8 === 0 : dtype === 'float32');
+    if (takes) return expectSsdMatches((inputs, options) => ssdCuda(inputs, { ...options, kernel }), spec, q, dtype);
+    await expect(ssdCuda(buildSsdInputs(spec), { chunkSize: q, dtype, kernel })).rejects.toThrow(/^kernel: expected a kernel that takes this dtype and shape/);
   });
+  test.prop([withDims(fc.integer({ min: 65, max: 80 }), fc.integer({ min: 1, max: 8 }), 100), kernelChunk, dtypes], { numRuns: 10 })('past the tile (p > 64): the CUDA-core kernel', (spec, q, dtype) =>
+    expectCudaMatches(spec, q, dtype));
+  test.prop([withDims(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 129, max: 200 }), 100), kernelChunk, dtypes], { numRuns: 10 })('past the tile (n > 128): the CUDA-core kernel', (spec, q, dtype) =>
+    expectCudaMatches(spec, q, dtype));
+
+  test.prop([ssdCaseSpec({ maxLength: 20 }), dtypes], { numRuns: 40 })('decode step kernel equals the reference step (with the dt limit)', expectCudaStepMatches);
+  // The step loads 8 rows per warp at once, as float4 when n is a multiple of 4: more rows than
+  // one pass, and both widths.
+  const stepDims = fc.tuple(ssdCaseSpec({ maxLength: 4 }), fc.integer({ min: 1, max: 80 }), fc.oneof(fc.integer({ min: 1, max: 40 }).map((k) => 4 * k), fc.integer({ min: 1, max: 160 })))
+    .map(([spec, p, n]) => ({ ...spec, dims: { ...spec.dims, headDim: p, stateSize: n } }));
+  test.prop([stepDims, dtypes], { numRuns: 20 })('decode step kernel: p up to 80, n up to 160 (float4 and scalar rows)', expectCudaStepMatches);
 
   test.prop([fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 70 }), fc.integer({ min: 2, max: 4 }), fc.boolean(), fc.boolean(), fc.nat()], { numRuns: 40 })(
     'conv kernel equals the reference conv, with and without tail and bias; its tail too',
@@ -124,6 +118,8 @@ describe.skipIf(!CUDA.available)('CUDA safety', () => {
     expect(() => k.ssdChunked({ ...base, dt: k.zeros('float32', [1, 5, 2]) })).toThrow(/^dt: expected shape \(1, 4, 2\), got \(1, 5, 2\)/);
     expect(() => k.ssdChunked({ ...base, B: k.zeros('float32', [1, 4, 3, 5]), C: k.zeros('float32', [1, 4, 3, 5]) })).toThrow(/^B: expected a group count g dividing h = 2/);
     expect(() => k.ssdChunked({ ...base, chunkSize: 0 })).toThrow(/^chunkSize: expected an integer in \[1, 1024\]/);
+    expect(() => k.ssdChunked({ ...base, kernel: 'kernel9' as never })).toThrow(/^kernel: expected one of auto, kernel4, kernel3, kernel2, got kernel9/);
+    expect(() => k.ssdChunked({ ...base, kernel: 'kernel4' })).toThrow(/^kernel: expected a kernel that takes this dtype and shape .*, got kernel4 for float32 p = 3, n = 5/);
     expect(() => k.ssdChunked({ ...base, x: { shape: [1] } as never })).toThrow(/^x: expected a DeviceTensor, got another value/);
     expect(() => k.ssdChunked({ ...base, dtLo: 1, dtHi: 0.5 })).toThrow(/^dtLo\/dtHi: expected 0 <= lo <= hi/);
     expect(() => (k.ssdChunked as (...a: unknown[]) => unknown)()).toThrow(/^ssdChunked: expected one object of named arguments/);

@@ -9,19 +9,32 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 [ -d node_modules ] || { echo "bundle:gpu: run npm ci first (node_modules is missing)" >&2; exit 2; }
 out=.bundle
-rm -rf "$out" && mkdir -p "$out"
-xz -T2 -6 -c "$(command -v node)" > "$out/node.xz"
-# Not needed to run: the TypeScript compiler, type declarations, other platforms' binaries.
-tar -cJf "$out/node_modules.tar.xz" \
-  --exclude='node_modules/typescript' --exclude='node_modules/@types' \
-  --exclude='node_modules/onnxruntime-node/bin/napi-v6/darwin' \
-  --exclude='node_modules/onnxruntime-node/bin/napi-v6/win32' \
-  --exclude='node_modules/onnxruntime-node/bin/napi-v6/linux/arm64' \
-  --exclude='*.map' --exclude='*.d.ts' --exclude='*.d.mts' --exclude='*.d.cts' \
-  node_modules
+mkdir -p "$out"
+# The two slow parts (xz -9e, minutes) are kept from the last bundle while what they pack is
+# unchanged: the node binary, and node_modules as npm ci last wrote it.
+if [ ! "$out/node.xz" -nt "$(command -v node)" ]; then
+  # Stripped of its symbol table and debug info (12 MB): addons bind through .dynsym, which stays.
+  strip -o "$out/node" "$(command -v node)" && xz -T2 -9e -f "$out/node"
+fi
+# Not needed to run: the TypeScript compiler, type declarations, other platforms' binaries,
+# the report renderer (plotly, playwright: reports are drawn here from the JSON that comes
+# back), lightningcss (vite imports it only for CSS, which no test has). The working tree and
+# the carried paths share a 64 MiB limit on the way to the host.
+if [ ! "$out/node_modules.tar.xz" -nt node_modules/.package-lock.json ]; then
+  XZ_OPT="-T2 -9e" tar -cJf "$out/node_modules.tar.xz" \
+    --exclude='node_modules/typescript' --exclude='node_modules/@types' \
+    --exclude='node_modules/plotly.js-dist-min' --exclude='node_modules/playwright-core' \
+    --exclude='node_modules/lightningcss*' \
+    --exclude='node_modules/onnxruntime-node/bin/napi-v6/darwin' \
+    --exclude='node_modules/onnxruntime-node/bin/napi-v6/win32' \
+    --exclude='node_modules/onnxruntime-node/bin/napi-v6/linux/arm64' \
+    --exclude='*.map' --exclude='*.d.ts' --exclude='*.d.mts' --exclude='*.d.cts' \
+    node_modules
+fi
+rm -rf "$out/addon"
 # The CUDA addon built by npm ci (static cudart: it needs only the host's driver).
 if [ -f build/kernels/ssdcheck_kernels.node ]; then
-  mkdir -p "$out/addon" && cp build/kernels/ssdcheck_kernels.node "$out/addon/"
+  mkdir -p "$out/addon" && xz -9e -c build/kernels/ssdcheck_kernels.node > "$out/addon/ssdcheck_kernels.node.xz"
 else
   echo "bundle:gpu: note: no CUDA addon built (nvcc missing?); --impl cuda will be unavailable there" >&2
 fi
@@ -29,4 +42,7 @@ cp cli/bundle/run.sh "$out/run.sh"
 du -sh "$out"/* | sed 's/^/bundle:gpu: /'
 total=$(du -sm "$out" | cut -f1)
 echo "bundle:gpu: ${total} MiB in $out"
-[ "$total" -lt 60 ] || { echo "bundle:gpu: over 60 MiB" >&2; exit 1; }
+# The limit is on the bundle and the tracked tree together.
+tree=$(( $(git ls-files -z | du --files0-from=- -cb | tail -1 | cut -f1) / 1048576 ))
+echo "bundle:gpu: ${tree} MiB of tracked files travel beside it"
+[ $((total + tree)) -lt 63 ] || { echo "bundle:gpu: bundle and tree over 63 MiB, over the device tool's 64" >&2; exit 1; }

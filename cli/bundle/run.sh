@@ -10,8 +10,8 @@ if [ ! -x "$bundle/bin/node" ]; then
   xz -dc "$bundle/node.xz" > "$bundle/bin/node" && chmod +x "$bundle/bin/node"
 fi
 [ -d "$root/node_modules" ] || tar -xJf "$bundle/node_modules.tar.xz" -C "$root"
-if [ -f "$bundle/addon/ssdcheck_kernels.node" ]; then
-  mkdir -p "$root/build/kernels" && cp "$bundle/addon/ssdcheck_kernels.node" "$root/build/kernels/"
+if [ -f "$bundle/addon/ssdcheck_kernels.node.xz" ]; then
+  mkdir -p "$root/build/kernels" && xz -dc "$bundle/addon/ssdcheck_kernels.node.xz" > "$root/build/kernels/ssdcheck_kernels.node"
 fi
 # NVIDIA's Vulkan driver (libGLX_nvidia) needs glvnd beside the loader: unpack them all.
 if ls "$root"/.gl/*.deb >/dev/null 2>&1; then

@@ -1,9 +1,10 @@
 // The native surface of kernels/, declared once (onnxruntime js/node's binding.ts style):
 //   deviceInfo() -> { available, reason?, name?, computeCapability?, driverVersion?, runtimeVersion? }
-//   memoryInfo() -> { free, total }
+//   memoryInfo() -> { free, total }   (free counts what the memory pool holds unused)
 //   upload(typedArray, dtype, shape) -> DeviceTensor      zeros(dtype, shape) -> DeviceTensor
 //   DeviceTensor: .dtype .shape .bytes .freed, download() -> Float32Array | Uint16Array, free()
 //   ssdChunked(args), ssdStep(args), conv(args), gatedNorm(args): launch, synchronise, return outputs
+//     (ssdChunked's args.kernel: auto, or kernel4, kernel3, kernel2 by name; its result names the one that ran)
 //   timeSsdChunked(args, { warmup, reps }), timeSsdStep(...) -> device ms per rep (L2 flushed)
 //   fillUniform(tensor, seed, lo, hi): benchmark inputs made on the device
 // Every argument is checked here, before any launch (CHECK_SHAPE at the boundary); errors are
@@ -75,6 +76,53 @@ void require_device(Napi::Env env) {
   if (!reason.empty()) throw Napi::Error::New(env, reason);
 }
 
+// Device tensors come from the device's default memory pool, stream-ordered on the default
+// stream (where every launch and copy here runs), and freed memory stays in the pool: a
+// cudaMalloc and cudaFree per output cost tens of microseconds a call and synchronise the
+// device, and the pool's default release threshold (0) gave the memory back at every
+// synchronisation. On failure the pool's unused memory is returned and the allocation tried
+// once more.
+cudaMemPool_t default_pool() {
+  static cudaMemPool_t pool = [] {
+    cudaMemPool_t p = nullptr;
+    if (cudaDeviceGetDefaultMemPool(&p, 0) != cudaSuccess) {
+      cudaGetLastError();
+      return static_cast<cudaMemPool_t>(nullptr);
+    }
+    uint64_t keep_all = UINT64_MAX;
+    cudaMemPoolSetAttribute(p, cudaMemPoolAttrReleaseThreshold, &keep_all);
+    cudaGetLastError();
+    return p;
+  }();
+  return pool;
+}
+
+cudaError_t pool_alloc(void** ptr, size_t bytes) {
+  cudaMemPool_t pool = default_pool();
+  cudaError_t err = cudaMallocAsync(ptr, bytes, nullptr);
+  if (err == cudaErrorMemoryAllocation && pool) {
+    cudaGetLastError();
+    cudaStreamSynchronize(nullptr);
+    cudaMemPoolTrimTo(pool, 0);
+    err = cudaMallocAsync(ptr, bytes, nullptr);
+  }
+  return err;
+}
+
+// Free device memory as this process can use it: the driver's free memory plus what the pool
+// holds unused.
+cudaError_t device_memory(size_t* free_bytes, size_t* total) {
+  const cudaError_t err = cudaMemGetInfo(free_bytes, total);
+  if (err != cudaSuccess) return err;
+  uint64_t reserved = 0, used = 0;
+  if (cudaMemPool_t pool = default_pool()) {
+    cudaMemPoolGetAttribute(pool, cudaMemPoolAttrReservedMemCurrent, &reserved);
+    cudaMemPoolGetAttribute(pool, cudaMemPoolAttrUsedMemCurrent, &used);
+  }
+  *free_bytes += static_cast<size_t>(reserved - used);
+  return cudaSuccess;
+}
+
 class DeviceTensor : public Napi::ObjectWrap<DeviceTensor> {
  public:
   static Napi::FunctionReference* constructor;
@@ -106,12 +154,12 @@ class DeviceTensor : public Napi::ObjectWrap<DeviceTensor> {
     for (int64_t d : t->shape_) count *= static_cast<size_t>(d);
     t->bytes_ = count * dtype_bytes(dtype);
     if (t->bytes_ > 0) {
-      const cudaError_t err = cudaMalloc(&t->ptr_, t->bytes_);
+      const cudaError_t err = pool_alloc(&t->ptr_, t->bytes_);
       if (err != cudaSuccess) {
         t->ptr_ = nullptr;
         cudaGetLastError();
         size_t free_bytes = 0, total = 0;
-        cudaMemGetInfo(&free_bytes, &total);
+        device_memory(&free_bytes, &total);
         cudaGetLastError();
         throw Napi::Error::New(env, "out of device memory: asked for " + std::to_string(t->bytes_) + " bytes for " + shape_text(t->shape_) + ", " + std::to_string(free_bytes) + " of " + std::to_string(total) + " free (" + cudaGetErrorString(err) + ")");
       }
@@ -129,7 +177,7 @@ class DeviceTensor : public Napi::ObjectWrap<DeviceTensor> {
 
  private:
   void release() {
-    if (ptr_) cudaFree(ptr_);
+    if (ptr_) cudaFreeAsync(ptr_, nullptr);
     ptr_ = nullptr;
     freed_ = true;
   }
@@ -277,6 +325,27 @@ HeadArgs head_args(Napi::Env env, const Napi::Object& a, int64_t h) {
   return {static_cast<const float*>(A->data(env, "A")), static_cast<const float*>(dt_bias->data(env, "dtBias")), D ? static_cast<const float*>(D->data(env, "D")) : nullptr};
 }
 
+// Must match CHUNKED_KERNELS in kernels/native.ts.
+std::string chunked_kernel_name(ssdcheck::ChunkedKernel k) {
+  switch (k) {
+    case ssdcheck::ChunkedKernel::Kernel4: return "kernel4";
+    case ssdcheck::ChunkedKernel::Kernel3: return "kernel3";
+    case ssdcheck::ChunkedKernel::Kernel2: return "kernel2";
+    default: return "auto";
+  }
+}
+
+// kernel: "auto" (default) or one chunked forward by name.
+ssdcheck::ChunkedKernel chunked_kernel_arg(Napi::Env env, const Napi::Object& args) {
+  const Napi::Value v = args.Get("kernel");
+  if (v.IsUndefined()) return ssdcheck::ChunkedKernel::Auto;
+  const std::string name = v.IsString() ? v.As<Napi::String>().Utf8Value() : std::string("(not a string)");
+  for (auto k : {ssdcheck::ChunkedKernel::Auto, ssdcheck::ChunkedKernel::Kernel4, ssdcheck::ChunkedKernel::Kernel3, ssdcheck::ChunkedKernel::Kernel2}) {
+    if (name == chunked_kernel_name(k)) return k;
+  }
+  fail(env, "kernel", "one of auto, kernel4, kernel3, kernel2", name);
+}
+
 // x and B define the dims: x (b, [l,] h, p) and B (b, [l,] g, n) with g dividing h.
 void check_x_B(Napi::Env env, const DeviceTensor* x, const DeviceTensor* B, bool sequence) {
   const size_t rank = sequence ? 4 : 3;
@@ -314,6 +383,12 @@ ChunkedLaunch prepare_chunked(Napi::Env env, const Napi::Object& a) {
   params.batch = b; params.length = l; params.heads = h; params.head_dim = p; params.groups = g; params.state_size = n;
   params.chunk_size = int_arg(env, a, "chunkSize", 1, 1024);
   limits(env, a, &params.dt_lo, &params.dt_hi);
+  params.dtype = dtype;
+  params.kernel = chunked_kernel_arg(env, a);
+  if (!ssdcheck::ssd_chunked_takes(params, params.kernel)) {
+    fail(env, "kernel", "a kernel that takes this dtype and shape (kernel4: bf16 with p, n multiples of 8, or float32 with multiples of 4, up to 64 and 128; kernel3: p <= 64, n <= 128)",
+         chunked_kernel_name(params.kernel) + " for " + dtype_name(dtype) + " p = " + std::to_string(p) + ", n = " + std::to_string(n));
+  }
   int device = 0, max_shared = 0;
   check_cuda(env, cudaGetDevice(&device), "cudaGetDevice");
   check_cuda(env, cudaDeviceGetAttribute(&max_shared, cudaDevAttrMaxSharedMemoryPerBlockOptin, device), "cudaDeviceGetAttribute");
@@ -329,7 +404,6 @@ ChunkedLaunch prepare_chunked(Napi::Env env, const Napi::Object& a) {
   params.A = heads.A; params.dt_bias = heads.dt_bias; params.D = heads.D;
   params.initial_state = s0 ? static_cast<const float*>(s0->data(env, "initialState")) : nullptr;
   params.y = yt->data(env, "y"); params.final_state = static_cast<float*>(st->data(env, "finalState"));
-  params.dtype = dtype;
   return {params, y, final_state};
 }
 
@@ -342,6 +416,7 @@ Napi::Value SsdChunked(const Napi::CallbackInfo& info) {
   Napi::Object out = Napi::Object::New(env);
   out.Set("y", launch.y);
   out.Set("finalState", launch.final_state);
+  out.Set("kernel", chunked_kernel_name(ssdcheck::ssd_chunked_kernel(launch.params)));
   return out;
 }
 
@@ -555,7 +630,7 @@ Napi::Value MemoryInfo(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   require_device(env);
   size_t free_bytes = 0, total = 0;
-  check_cuda(env, cudaMemGetInfo(&free_bytes, &total), "cudaMemGetInfo");
+  check_cuda(env, device_memory(&free_bytes, &total), "cudaMemGetInfo");
   Napi::Object out = Napi::Object::New(env);
   out.Set("free", static_cast<double>(free_bytes));
   out.Set("total", static_cast<double>(total));

@@ -10,6 +10,10 @@ namespace ssdcheck {
 // Must match DTYPES in kernels/index.ts.
 enum class DType : int { F32 = 0, F16 = 1, BF16 = 2 };
 
+// Which chunked forward runs: the first that takes the shape (Auto), or one by name, to time the
+// variants side by side or to isolate one (must match CHUNKED_KERNELS in kernels/native.ts).
+enum class ChunkedKernel : int { Auto = 0, Kernel4 = 4, Kernel3 = 3, Kernel2 = 2 };
+
 struct SsdParams {
   int64_t batch, length, heads, head_dim, groups, state_size, chunk_size;
   const void* __restrict__ x;          // (b, l, h, p)   dtype
@@ -24,6 +28,7 @@ struct SsdParams {
   float* __restrict__ final_state;     // (b, h, p, n)
   float dt_lo, dt_hi;                  // time_step_limit (hi may be +inf)
   DType dtype;
+  ChunkedKernel kernel;
 };
 
 struct StepParams {
@@ -72,7 +77,11 @@ cudaError_t launch_gated_norm(const GatedNormParams& params, cudaStream_t stream
 // Uniform pseudo-random values in [lo, hi) (benchmark inputs made on the device).
 cudaError_t launch_fill(void* out, int64_t count, DType dtype, uint64_t seed, float lo, float hi, cudaStream_t stream);
 
-// Shared memory the chunked kernel needs, to check against the device before a launch.
+// Whether a chunked kernel takes the shape and dtype (Auto: always), the kernel that runs (the
+// one asked for, or the first of kernel4, kernel3, kernel2 that takes the shape), and the shared
+// memory it needs, to check against the device before a launch.
+bool ssd_chunked_takes(const SsdParams& params, ChunkedKernel kernel);
+ChunkedKernel ssd_chunked_kernel(const SsdParams& params);
 size_t ssd_chunked_shared_bytes(const SsdParams& params);
 
 }  // namespace ssdcheck

@@ -1,6 +1,8 @@
 // Chunked SSD forward (reference/ssd/chunked.ts): three launches, chunk states, state passing,
-// chunk outputs. Shapes that fit the tensor-core tiles (p <= 64, n <= 128) take kernel3
-// (ssd_chunked_tc.cu); the rest take kernel2 below, on CUDA cores:
+// chunk outputs. bf16 with p and n in whole 8s, and fp32 with p and n in whole 4s, up to
+// (64, 128) take kernel4 (mma.sync, ssd_chunked_mma.cu); other shapes that fit the tensor-core
+// tiles (fp16, or p, n not in whole 4s or 8s) take kernel3 (WMMA TF32, ssd_chunked_tc.cu); the
+// rest take kernel2 below, on CUDA cores:
 //   A chunk states: one block per (chunk, head, row): dt, in-chunk cumsum, then the chunk's own
 //     state sum_j exp(cs_last - cs_j) dt_j x_j B_j^T from shared-memory tiles of 32 steps; the
 //     chunk's total decay log. Written to a scratch (b, chunks, h, p, n) in float32.
@@ -14,6 +16,8 @@
 // CUDA cores, no TF32). kernel1 (one block per head walking all chunks): kernels/dev/.
 #include "dtype.cuh"
 #include "ssd_chunked_common.cuh"
+#include "launch.cuh"
+#include "ssd_state_passing.cuh"
 
 namespace ssdcheck {
 namespace {
@@ -82,33 +86,6 @@ __global__ void __launch_bounds__(kThreads) chunk_state_kernel2(SsdParams p, Chu
   if (threadIdx.x == 0) scratch.decay[(b * d.chunks + c) * d.H + h] = last;
 }
 
-__global__ void __launch_bounds__(kThreads) state_passing_kernel(SsdParams p, ChunkScratch scratch) {
-  const ChunkDims d(p);
-  const int64_t e = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x, h = blockIdx.y, b = blockIdx.z;
-  if (e >= d.P * d.N) return;
-  const int64_t stride = d.H * d.P * d.N;  // from one chunk's slot to the next
-  float* slot = scratch.states + (b * d.chunks * d.H + h) * d.P * d.N + e;
-  const float* decay = scratch.decay + b * d.chunks * d.H + h;
-  float s = p.initial_state ? p.initial_state[(b * d.H + h) * d.P * d.N + e] : 0.f;
-  constexpr int kAhead = 8;  // chunks whose values are in flight at once
-  for (int64_t c0 = 0; c0 < d.chunks; c0 += kAhead) {
-    float added[kAhead], decays[kAhead];
-#pragma unroll
-    for (int k = 0; k < kAhead; ++k) {
-      const bool in = c0 + k < d.chunks;
-      added[k] = in ? slot[(c0 + k) * stride] : 0.f;
-      decays[k] = in ? decay[(c0 + k) * d.H] : 0.f;
-    }
-#pragma unroll
-    for (int k = 0; k < kAhead; ++k) {
-      if (c0 + k >= d.chunks) break;
-      slot[(c0 + k) * stride] = s;  // the state at the chunk's start
-      s = expf(decays[k]) * s + added[k];
-    }
-  }
-  p.final_state[(b * d.H + h) * d.P * d.N + e] = s;
-}
-
 template <typename T>
 __global__ void __launch_bounds__(kThreads) chunk_output_kernel2(SsdParams p, ChunkScratch scratch) {
   extern __shared__ float shared[];
@@ -166,57 +143,86 @@ size_t output_shared_bytes(const SsdParams& p) {
   return sizeof(float) * static_cast<size_t>(2 * p.chunk_size + p.head_dim * p.state_size + p.chunk_size * p.head_dim + kRowTile * (p.chunk_size + p.state_size));
 }
 
-cudaError_t launch_kernel2_states(const SsdParams& p, ChunkScratch scratch, cudaStream_t stream) {
+// kernel2's grid: (chunk, head, row).
+dim3 kernel2_grid(const SsdParams& p) {
   const ChunkDims d(p);
-  const dim3 grid(static_cast<unsigned>(d.chunks), static_cast<unsigned>(d.H), static_cast<unsigned>(p.batch));
-  const size_t shared = state_shared_bytes(p);
-  SSDCHECK_DISPATCH(p.dtype, {
-    cudaError_t err = cudaFuncSetAttribute(chunk_state_kernel2<T>, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(shared));
-    if (err != cudaSuccess) return err;
-    chunk_state_kernel2<T><<<grid, kThreads, shared, stream>>>(p, scratch);
-  });
-  return cudaGetLastError();
+  return dim3(static_cast<unsigned>(d.chunks), static_cast<unsigned>(d.H), static_cast<unsigned>(p.batch));
+}
+
+cudaError_t launch_kernel2_states(const SsdParams& p, ChunkScratch scratch, cudaStream_t stream) {
+  SSDCHECK_DISPATCH(p.dtype, return launch_with_shared(chunk_state_kernel2<T>, kernel2_grid(p), kThreads, state_shared_bytes(p), stream, p, scratch));
 }
 
 cudaError_t launch_kernel2_outputs(const SsdParams& p, ChunkScratch scratch, cudaStream_t stream) {
-  const ChunkDims d(p);
-  const dim3 grid(static_cast<unsigned>(d.chunks), static_cast<unsigned>(d.H), static_cast<unsigned>(p.batch));
-  const size_t shared = output_shared_bytes(p);
-  SSDCHECK_DISPATCH(p.dtype, {
-    cudaError_t err = cudaFuncSetAttribute(chunk_output_kernel2<T>, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(shared));
-    if (err != cudaSuccess) return err;
-    chunk_output_kernel2<T><<<grid, kThreads, shared, stream>>>(p, scratch);
-  });
-  return cudaGetLastError();
+  SSDCHECK_DISPATCH(p.dtype, return launch_with_shared(chunk_output_kernel2<T>, kernel2_grid(p), kThreads, output_shared_bytes(p), stream, p, scratch));
 }
 
 }  // namespace
 
 cudaError_t launch_state_passing(const SsdParams& p, ChunkScratch scratch, cudaStream_t stream) {
   const ChunkDims d(p);
-  const dim3 grid(static_cast<unsigned>((d.P * d.N + kThreads - 1) / kThreads), static_cast<unsigned>(d.H), static_cast<unsigned>(p.batch));
-  state_passing_kernel<<<grid, kThreads, 0, stream>>>(p, scratch);
+  const dim3 grid(static_cast<unsigned>((d.P * d.N + kStatePassingThreads - 1) / kStatePassingThreads), static_cast<unsigned>(d.H), static_cast<unsigned>(p.batch));
+  state_passing_kernel<<<grid, kStatePassingThreads, 0, stream>>>(p, scratch);
   return cudaGetLastError();
 }
 
+bool ssd_chunked_takes(const SsdParams& p, ChunkedKernel kernel) {
+  switch (kernel) {
+    case ChunkedKernel::Auto: return true;
+    case ChunkedKernel::Kernel4: return ssd_chunked_mma_fits(p);
+    case ChunkedKernel::Kernel3: return ssd_chunked_tc_fits(p);
+    case ChunkedKernel::Kernel2: return true;
+  }
+  return false;
+}
+
+ChunkedKernel ssd_chunked_kernel(const SsdParams& p) {
+  if (p.kernel != ChunkedKernel::Auto) return p.kernel;
+  return ssd_chunked_mma_fits(p) ? ChunkedKernel::Kernel4 : ssd_chunked_tc_fits(p) ? ChunkedKernel::Kernel3 : ChunkedKernel::Kernel2;
+}
+
 size_t ssd_chunked_shared_bytes(const SsdParams& p) {
-  if (ssd_chunked_tc_fits(p)) return ssd_chunked_tc_shared_bytes(p);
-  const size_t output = output_shared_bytes(p), state = state_shared_bytes(p);
-  return output > state ? output : state;
+  switch (ssd_chunked_kernel(p)) {
+    case ChunkedKernel::Kernel4: return ssd_chunked_mma_shared_bytes(p);
+    case ChunkedKernel::Kernel3: return ssd_chunked_tc_shared_bytes(p);
+    default: {
+      const size_t output = output_shared_bytes(p), state = state_shared_bytes(p);
+      return output > state ? output : state;
+    }
+  }
 }
 
 cudaError_t launch_ssd_chunked(const SsdParams& p, cudaStream_t stream) {
+  const ChunkedKernel kernel = ssd_chunked_kernel(p);
+  if (!ssd_chunked_takes(p, kernel)) return cudaErrorInvalidValue;  // the binding says why first
   const ChunkDims d(p);
-  ChunkScratch scratch{nullptr, nullptr};
-  const size_t state_bytes = sizeof(float) * static_cast<size_t>(p.batch * d.chunks * d.H * d.P * d.N);
-  cudaError_t err = cudaMallocAsync(reinterpret_cast<void**>(&scratch.states), state_bytes, stream);
-  if (err == cudaSuccess) err = cudaMallocAsync(reinterpret_cast<void**>(&scratch.decay), sizeof(float) * static_cast<size_t>(p.batch * d.chunks * d.H), stream);
-  const bool tc = ssd_chunked_tc_fits(p);
-  if (err == cudaSuccess) err = tc ? launch_chunk_states_tc(p, scratch, stream) : launch_kernel2_states(p, scratch, stream);
+  ChunkScratch scratch{nullptr, nullptr, nullptr, nullptr, nullptr};
+  const size_t per_chunk_head = static_cast<size_t>(p.batch * d.chunks * d.H);
+  const size_t floats = sizeof(float) * per_chunk_head, steps = static_cast<size_t>(d.Q);
+  const bool mma = kernel == ChunkedKernel::Kernel4, scan_f64 = mma && ssd_chunked_mma_scan_f64(p);
+  cudaError_t err = cudaMallocAsync(reinterpret_cast<void**>(&scratch.states), floats * static_cast<size_t>(d.P * d.N), stream);
+  if (err == cudaSuccess) err = cudaMallocAsync(reinterpret_cast<void**>(&scratch.decay), floats, stream);
+  if (err == cudaSuccess && mma) err = cudaMallocAsync(reinterpret_cast<void**>(&scratch.dts), floats * steps, stream);
+  if (err == cudaSuccess && mma && !scan_f64) err = cudaMallocAsync(reinterpret_cast<void**>(&scratch.cumsum), floats * steps, stream);
+  if (err == cudaSuccess && scan_f64) err = cudaMallocAsync(reinterpret_cast<void**>(&scratch.cumsum64), sizeof(double) * per_chunk_head * steps, stream);
+  if (err == cudaSuccess) {
+    switch (kernel) {
+      case ChunkedKernel::Kernel4: err = launch_chunk_states_mma(p, scratch, stream); break;
+      case ChunkedKernel::Kernel3: err = launch_chunk_states_tc(p, scratch, stream); break;
+      default: err = launch_kernel2_states(p, scratch, stream); break;
+    }
+  }
   if (err == cudaSuccess) err = launch_state_passing(p, scratch, stream);
-  if (err == cudaSuccess) err = tc ? launch_chunk_outputs_tc(p, scratch, stream) : launch_kernel2_outputs(p, scratch, stream);
-  if (scratch.states) cudaFreeAsync(scratch.states, stream);
-  if (scratch.decay) cudaFreeAsync(scratch.decay, stream);
+  if (err == cudaSuccess) {
+    switch (kernel) {
+      case ChunkedKernel::Kernel4: err = launch_chunk_outputs_mma(p, scratch, stream); break;
+      case ChunkedKernel::Kernel3: err = launch_chunk_outputs_tc(p, scratch, stream); break;
+      default: err = launch_kernel2_outputs(p, scratch, stream); break;
+    }
+  }
+  for (void* buffer : {static_cast<void*>(scratch.states), static_cast<void*>(scratch.decay), static_cast<void*>(scratch.dts), static_cast<void*>(scratch.cumsum), static_cast<void*>(scratch.cumsum64)}) {
+    if (buffer) cudaFreeAsync(buffer, stream);
+  }
   return err;
 }
 

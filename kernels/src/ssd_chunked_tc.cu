@@ -16,6 +16,7 @@
 #include <mma.h>
 #include <type_traits>
 #include "dtype.cuh"
+#include "launch.cuh"
 #include "ssd_chunked_common.cuh"
 
 namespace ssdcheck {
@@ -61,41 +62,6 @@ __device__ __forceinline__ void mma_tf32(Acc& acc, const FA& ahi, const FA& alo,
   if constexpr (SplitA) wmma::mma_sync(acc, alo, bhi, acc);
   if constexpr (SplitB) wmma::mma_sync(acc, ahi, blo, acc);
   wmma::mma_sync(acc, ahi, bhi, acc);
-}
-
-// dt (softplus, limits) and the inclusive cumulative sum of dt * A for steps [0, padded) of the
-// chunk, zeros past its end (so padded steps add nothing and keep the last sum). Block scan:
-// warp shuffles, then the warps' totals. The sums are float64: they reach hundreds within a
-// chunk, where a float32 sum's rounding (~1e-5 absolute) becomes the relative error of every
-// exp(cs_i - cs_j) near 1; a float32 scan failed the fp32 property at 1.09e-5 against 1e-5.
-__device__ void chunk_dt_cumsum(const SsdParams& p, const ChunkDims& d, int64_t b, int64_t c, int64_t h, int64_t len, int padded, float* dts, double* cumsum) {
-  __shared__ double warp_totals[kThreads / 32];
-  const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
-  const double A = p.A[h];
-  double carry = 0.0;
-  for (int base = 0; base < padded; base += kThreads) {
-    const int t = base + threadIdx.x;
-    const float dt = t < len ? discretise_dt(p.dt[(b * d.L + c * d.Q + t) * d.H + h], p.dt_bias[h], p.dt_lo, p.dt_hi) : 0.f;
-    double v = dt * A;
-#pragma unroll
-    for (int offset = 1; offset < 32; offset *= 2) {
-      const double up = __shfl_up_sync(0xffffffffu, v, offset);
-      if (lane >= offset) v += up;
-    }
-    if (lane == 31) warp_totals[warp] = v;
-    __syncthreads();
-    double before = carry, total = carry;
-    for (int w = 0; w < kThreads / 32; ++w) {
-      if (w < warp) before += warp_totals[w];
-      total += warp_totals[w];
-    }
-    if (t < padded) {
-      dts[t] = dt;
-      cumsum[t] = before + v;
-    }
-    carry = total;
-    __syncthreads();
-  }
 }
 
 // exp of a segment sum (cs_to - cs_from, clamped to <= 0), differenced in float64.
@@ -145,7 +111,7 @@ __global__ void __launch_bounds__(kThreads) chunk_states_tc(SsdParams p, ChunkSc
   float* dts = shared + 2 * padded_q(d);   // (padded Q)
   float* xs = dts + padded_q(d);           // (kTile, kLdP) X' of 64 steps
   float* bs = xs + kTile * kLdP;         // (kTile, kLdN) B of those steps; later the state (kP, kLdN)
-  chunk_dt_cumsum(p, d, b, c, h, len, padded, dts, cumsum);
+  chunk_dt_cumsum<kThreads>(p, d, b, c, h, len, padded, dts, cumsum);
   const double last = cumsum[len - 1];
   const int warp = threadIdx.x / 32;
   const int row_block = warp / 2, col_block0 = (warp % 2) * 4;  // the warp's 16 x 64 of (p, n)
@@ -193,7 +159,7 @@ __global__ void __launch_bounds__(kThreads) chunk_outputs_tc(SsdParams p, ChunkS
   float* ss = cs + kTile * kLdN;         // (kP, kLdN) the starting state; later B of 64 steps
   float* xs = ss + kTile * kLdN;         // (kTile, kLdP) x of 64 steps
   float* ws = xs + kTile * kLdP;         // (kTile, kLdT) the bracket; also y staging (kTile, kLdP)
-  chunk_dt_cumsum(p, d, b, c, h, len, padded, dts, cumsum);
+  chunk_dt_cumsum<kThreads>(p, d, b, c, h, len, padded, dts, cumsum);
   stage_steps<kN, kLdN>(cs, static_cast<const T*>(p.C), d, b, c, g, d.G, d.N, i0, len, unscaled);
   const float* start = scratch.states + ((b * d.chunks + c) * d.H + h) * d.P * d.N;  // (p, n)
   stage_tile<kN, kLdN>(ss, start, d.N, static_cast<int>(d.P), static_cast<int>(d.N), unscaled);
@@ -281,14 +247,6 @@ size_t per_step_floats(const SsdParams& p) { return 3 * static_cast<size_t>(padd
 size_t states_shared_bytes(const SsdParams& p) { return sizeof(float) * (per_step_floats(p) + kTile * (kLdP + kLdN)); }
 size_t outputs_shared_bytes(const SsdParams& p) { return sizeof(float) * (per_step_floats(p) + 2 * kTile * kLdN + kTile * (kLdP + kLdT)); }
 
-template <typename Kernel>
-cudaError_t launch(Kernel kernel, dim3 grid, size_t shared, cudaStream_t stream, const SsdParams& p, ChunkScratch scratch) {
-  cudaError_t err = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(shared));
-  if (err != cudaSuccess) return err;
-  kernel<<<grid, kThreads, shared, stream>>>(p, scratch);
-  return cudaGetLastError();
-}
-
 }  // namespace
 
 bool ssd_chunked_tc_fits(const SsdParams& p) {
@@ -304,13 +262,13 @@ size_t ssd_chunked_tc_shared_bytes(const SsdParams& p) {
 cudaError_t launch_chunk_states_tc(const SsdParams& p, ChunkScratch scratch, cudaStream_t stream) {
   const ChunkDims d(p);
   const dim3 grid(static_cast<unsigned>(d.H), static_cast<unsigned>(d.chunks), static_cast<unsigned>(p.batch));
-  SSDCHECK_DISPATCH(p.dtype, return launch(chunk_states_tc<T>, grid, states_shared_bytes(p), stream, p, scratch));
+  SSDCHECK_DISPATCH(p.dtype, return launch_with_shared(chunk_states_tc<T>, grid, kThreads, states_shared_bytes(p), stream, p, scratch));
 }
 
 cudaError_t launch_chunk_outputs_tc(const SsdParams& p, ChunkScratch scratch, cudaStream_t stream) {
   const ChunkDims d(p);
   const dim3 grid(static_cast<unsigned>(d.H * padded_q(d) / kTile), static_cast<unsigned>(d.chunks), static_cast<unsigned>(p.batch));
-  SSDCHECK_DISPATCH(p.dtype, return launch(chunk_outputs_tc<T>, grid, outputs_shared_bytes(p), stream, p, scratch));
+  SSDCHECK_DISPATCH(p.dtype, return launch_with_shared(chunk_outputs_tc<T>, grid, kThreads, outputs_shared_bytes(p), stream, p, scratch));
 }
 
 }  // namespace ssdcheck

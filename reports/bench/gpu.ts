@@ -18,7 +18,7 @@ import { runInfo } from '../../cli/run-info.js';
 import { formatTable } from '../../cli/table.js';
 import { requireKernels } from '../../kernels/device.js';
 import { summarise } from './timing.js';
-import { cudaStatus, type DeviceDType, type DeviceTensor } from '../../kernels/native.js';
+import { cudaStatus, type ChunkedKernel, type DeviceDType, type DeviceTensor } from '../../kernels/native.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const { values } = parseArgs({
@@ -65,7 +65,7 @@ function filledTensors(owned: DeviceTensor[]) {
   };
 }
 
-interface Row { impl: string; op: string; model: string; batch: number; seqlen?: number; dtype: string; ms?: number; p20?: number; p80?: number; reps?: number; hostMs?: number; flops?: number; io_bytes?: number; TFLOPs?: number; TBps?: number; skipped?: string }
+interface Row { impl: string; kernel?: string; op: string; model: string; batch: number; seqlen?: number; dtype: string; ms?: number; p20?: number; p80?: number; reps?: number; hostMs?: number; flops?: number; io_bytes?: number; TFLOPs?: number; TBps?: number; skipped?: string }
 const rows: Row[] = [];
 
 function forward(model: string, batch: number, length: number, dtypeName: string, predictedMs: number): number | undefined {
@@ -85,22 +85,38 @@ function forward(model: string, batch: number, length: number, dtypeName: string
       x: make(dtype, [batch, length, h, p], 1, -1.7, 1.7), B: make(dtype, [batch, length, g, n], 2, -scale, scale), C: make(dtype, [batch, length, g, n], 3, -scale, scale),
       dt: make('float32', [batch, length, h], 4, -3, -1), A: make('float32', [h], 5, -7, -1), D: make('float32', [h], 6, 0, 2), dtBias: make('float32', [h], 7, -0.2, 0.2), chunkSize: q,
     };
-    const first = k.timeSsdChunked(args, { warmup: 1, reps: 1 })[0];
-    const reps = Math.max(3, Math.min(20, Math.floor(2000 / Math.max(first, 1e-3))));
-    const device = stats(k.timeSsdChunked(args, { warmup: 0, reps }));
-    const host: number[] = [];
-    for (let i = 0; i < Math.min(3, reps); i++) {
-      const t0 = performance.now();
-      const out = k.ssdChunked(args);
-      host.push(performance.now() - t0);
-      out.y.free();
-      out.finalState.free();
-    }
     const es = dtype === 'float32' ? 4 : 2;
     const io = batch * length * (2 * h * p * es + 2 * g * n * es + h * 4);
     const flops = 2 * batch * length * (q * g * n + q * h * p + 2 * h * p * n);
-    rows.push({ ...base, ...device, hostMs: stats(host).ms, flops, io_bytes: io, TFLOPs: flops / device.ms / 1e9, TBps: io / device.ms / 1e9 });
-    process.stderr.write(`  ${model} ${dtypeName} b=${batch} l=${length}: ${device.ms.toFixed(3)} ms device, ${stats(host).ms.toFixed(3)} ms from JavaScript\n`);
+    // The default kernel and, when that is not kernel3, kernel3 beside it on the same inputs:
+    // the variant kernel4 replaces. Returns the device time and the kernel that ran.
+    const time = (kernel: ChunkedKernel, impl: string) => {
+      const named = { ...args, kernel };
+      const first = k.timeSsdChunked(named, { warmup: 1, reps: 1 })[0];
+      const reps = Math.max(3, Math.min(20, Math.floor(2000 / Math.max(first, 1e-3))));
+      const device = stats(k.timeSsdChunked(named, { warmup: 0, reps }));
+      const host: number[] = [];
+      let ran = '';
+      for (let i = 0; i < Math.min(10, reps); i++) {
+        const t0 = performance.now();
+        const out = k.ssdChunked(named);
+        host.push(performance.now() - t0);
+        ran = out.kernel;
+        out.y.free();
+        out.finalState.free();
+      }
+      rows.push({ ...base, impl, kernel: ran, ...device, hostMs: stats(host).ms, flops, io_bytes: io, TFLOPs: flops / device.ms / 1e9, TBps: io / device.ms / 1e9 });
+      process.stderr.write(`  ${impl} ${model} ${dtypeName} b=${batch} l=${length}: ${device.ms.toFixed(3)} ms device, ${stats(host).ms.toFixed(3)} ms from JavaScript\n`);
+      return { device, ran };
+    };
+    const { device, ran } = time('auto', 'ssdcheck-cuda');
+    if (ran !== 'kernel3') {
+      try {
+        time('kernel3', 'ssdcheck-cuda-kernel3');
+      } catch (error) {
+        if (!/^kernel: /.test((error as Error).message)) throw error;  // kernel3 does not take this shape
+      }
+    }
     return device.ms;
   } finally {
     for (const t of owned) t.free();
@@ -169,6 +185,9 @@ const out = resolve(values.out!);
 mkdirSync(dirname(out), { recursive: true });
 const smi = spawnSync('nvidia-smi', ['--query-gpu=name,driver_version,memory.total', '--format=csv,noheader'], { encoding: 'utf-8' });
 // Which kernel variants ran: they change by issue 6's work; kernels/dev/ keeps the losers.
-const KERNELS = { forward: 'ssd_chunked kernel3 (tensor cores: WMMA TF32, 3xTF32 splits for fp32 and fp16 intermediates; kernel2 past p 64, n 128)', step: 'ssd_step kernel2 (warp per state row)' };
+const KERNELS = {
+  forward: 'ssd_chunked kernel4 (mma.sync, products in registers: bf16 with p, n in 8s, fp32 on 3xTF32 with p, n in 4s, up to 64, 128); kernel3 (WMMA TF32) for fp16 and other tile shapes; kernel2 past p 64, n 128. Rows ssdcheck-cuda-kernel3: kernel3 on the same inputs in the same run',
+  step: 'ssd_step kernel4 (4 state rows a warp in flight, float4, no shared staging, 4 blocks an SM)',
+};
 writeFileSync(out, JSON.stringify({ benchmark: 'gpu', kernels: KERNELS, run: runInfo(), device: k.deviceInfo(), nvidiaSmi: smi.stdout?.trim(), anchor, models: MODELS, rows }, null, 2) + '\n');
 console.log(`JSON: ${out}`);

@@ -3,7 +3,7 @@ import type { PerfInputs, PerfPoint } from './rows.js';
 
 const COLORS = ['#54a24b', '#e45756', '#4c78a8', '#f58518', '#b279a2', '#72b7b2', '#9d755d'];
 // One colour per implementation across every chart of a page.
-const IMPL_COLORS: Record<string, string> = { 'ssdcheck-cuda': '#54a24b', 'mamba_ssm-triton': '#e45756', 'onnx-webgpu-fp32': '#4c78a8', 'onnx-cpu-fp32': '#f58518', 'onnx-cpu-fp16': '#b279a2', 'reference-chunked': '#9d755d' };
+const IMPL_COLORS: Record<string, string> = { 'ssdcheck-cuda': '#54a24b', 'ssdcheck-cuda-kernel3': '#88d27a', 'mamba_ssm-triton': '#e45756', 'onnx-webgpu-fp32': '#4c78a8', 'onnx-cpu-fp32': '#f58518', 'onnx-cpu-fp16': '#b279a2', 'reference-chunked': '#9d755d' };
 const implColor = (impl: string, i: number) => IMPL_COLORS[impl] ?? COLORS[i % COLORS.length];
 const TRITON = 'mamba_ssm-triton';
 const OURS = 'ssdcheck-cuda';
@@ -59,7 +59,10 @@ function sweepCharts(inputs: PerfInputs, sweep: string, title: string): Chart[] 
   return charts;
 }
 
-/** Triton's time over ours per length, one trace per (model, dtype, run); > 1: ours is faster. */
+/** Whether a point is impl's own: the name alone, or with the run that made it (" @commit"). */
+const isImpl = (p: PerfPoint, impl: string) => p.impl === impl || p.impl.startsWith(`${impl} @`);
+
+/** Triton's time over ours (the default kernel, not a variant timed beside it) per length, one trace per (model, dtype, run); > 1: ours is faster. */
 function speedupChart(inputs: PerfInputs): Chart | undefined {
   const forward = inputs.points.filter((p) => p.sweep.startsWith('forward') && !p.sweep.endsWith('constant tokens'));
   const series = [...new Set(forward.filter((p) => p.impl.startsWith(TRITON)).map((p) => JSON.stringify([p.sweep, p.run ?? ''])))].sort();
@@ -69,7 +72,7 @@ function speedupChart(inputs: PerfInputs): Chart | undefined {
   const data = series.map((key, i) => {
     const [sweep, run] = JSON.parse(key) as [string, string];
     const mine = (p: PerfPoint) => p.sweep === sweep && (p.run ?? '') === run;
-    const ours = new Map(forward.filter((p) => mine(p) && p.impl.startsWith(OURS)).map((p) => [p.x, p.ms]));
+    const ours = new Map(forward.filter((p) => mine(p) && isImpl(p, OURS)).map((p) => [p.x, p.ms]));
     const theirs = forward.filter((p) => mine(p) && p.impl.startsWith(TRITON) && ours.has(p.x)).sort((a, b) => a.x - b.x);
     return { type: 'scatter', mode: 'lines+markers', name: `${sweep.replace('forward ', '')}${runs.size > 1 ? ` @${run}` : ''}`, x: theirs.map((p) => p.x), y: theirs.map((p) => p.ms / ours.get(p.x)!), line: { color: COLORS[i % COLORS.length] } };
   });

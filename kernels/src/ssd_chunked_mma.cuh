@@ -1,0 +1,306 @@
+// Chunked SSD forward, kernel4: bf16 inputs on bf16 tensor cores (mma.sync m16n8k16, float32
+// accumulators), with the products kept in registers as flash-attention 2 keeps S and P.
+//   chunk states: one block of 8 warps per (head, chunk, row): the scan of dt, kept in scratch
+//     for the outputs stage, then S_c = X'^T B over tiles of 64 steps, X' = exp(cs_last - cs_j)
+//     dt_j x_j; a warp owns 16 x 64 of the (p, n) state. The next tile's B and x are fetched
+//     (cp.async into a second buffer; registers) while this tile's products run.
+//   chunk outputs: one block of 4 warps per (head, 64-row tile, chunk, row); a warp owns 16
+//     rows. Their C stays in registers as A fragments; y = exp(cs_i) C S_start^T, then per
+//     64-step tile W = C B^T (registers), the bracket exp(cs_i - cs_j) dt_j [j <= i] applied in
+//     place, and y += W x with W's accumulators repacked as A fragments: no round trip
+//     through shared memory. Tiles arrive by cp.async, 16 bytes at a time, double-buffered:
+//     tile t + 1 lands while tile t is multiplied.
+// Heads vary fastest in the grid, so the heads of a group read the same B and C tiles from L2;
+// the longest row tiles (most steps below the diagonal) are launched first.
+//
+// Accuracy: x, B and C are exact bf16 operands. The intermediates (X', W, S_start) are float
+// and are split into bf16 hi + lo (16 significant bits) and multiplied twice, so each product
+// keeps about 2^-17 relative accuracy, below kernel3's TF32 rounding (2^-11) of the same
+// intermediates and far below bf16's own output rounding (2^-9). The scan is float64, kept as
+// float: exp(cs_i - cs_j) then carries ~1e-5 relative error for sums in the hundreds.
+//
+// ptxas (sm_90a): chunk outputs 149 registers and 63.5 KB of shared memory (3 blocks of 4 warps
+// an SM), chunk states 80 registers. What ncu shows is the limit, and what was tried:
+// reports/perf/README.md; a 4-blocks-an-SM outputs variant: kernels/dev/.
+//
+// The kernels live in this header so kernels/emulate can run them on a CPU; ssd_chunked_mma.cu
+// launches them.
+#pragma once
+#include <type_traits>
+#include "mma.cuh"
+#include "ssd_chunked_common.cuh"
+#include "ssd_chunked_mma_parts.cuh"
+
+namespace ssdcheck {
+namespace kernel4 {
+
+using namespace kernel4_parts;
+
+using bf16 = __nv_bfloat16;
+
+constexpr int kStatesThreads = 256;   // 8 warps: 4 x 2 tiles of 16 x 64 over (p, n)
+constexpr int kOutputsThreads = 128;  // 4 warps: 16 rows each
+constexpr int kP = 64, kN = 128;      // head dim and state size, padded with zeros
+// Row strides in bf16: +8 (16 bytes) puts the 8 rows of an ldmatrix in different banks.
+constexpr int kLdP = kP + 8, kLdN = kN + 8;
+
+__host__ __device__ inline int padded_q(const ChunkDims& d) { return static_cast<int>((d.Q + kTile - 1) / kTile * kTile); }
+
+// The row and column a lane addresses in a stored 16 x 16 block for ldmatrix_x4, with the four
+// 8 x 8 matrices taken down first, (0, 0) (8, 0) (0, 8) (8, 8), or across first, (0, 0) (0, 8)
+// (8, 0) (8, 8). Down first gives an A fragment stored (m, k), or two B tiles stored (k, n)
+// read .trans; across first gives two B tiles stored (n, k), or an A fragment stored (k, m)
+// read .trans (mma.cuh has the fragment layouts).
+__device__ __forceinline__ int down_row(int lane) { return lane % 8 + (lane / 8) % 2 * 8; }
+__device__ __forceinline__ int down_col(int lane) { return lane / 16 * 8; }
+__device__ __forceinline__ int across_row(int lane) { return lane % 8 + lane / 16 * 8; }
+__device__ __forceinline__ int across_col(int lane) { return (lane / 8) % 2 * 8; }
+
+__global__ void __launch_bounds__(kStatesThreads) chunk_states_mma(SsdParams p, ChunkScratch scratch) {
+  extern __shared__ __align__(16) unsigned char shared[];
+  const ChunkDims d(p);
+  const int64_t h = blockIdx.x, c = blockIdx.y, b = blockIdx.z, g = h / (d.H / d.G);
+  const int64_t len = min(d.Q, d.L - c * d.Q);
+  const int padded = static_cast<int>((len + kTile - 1) / kTile * kTile);
+  double* cumsum = reinterpret_cast<double*>(shared);            // (padded Q)
+  float* dts = reinterpret_cast<float*>(cumsum + padded_q(d));   // (padded Q)
+  bf16* xhi = reinterpret_cast<bf16*>(dts + padded_q(d));        // (kTile, kLdP) X' of 64 steps, hi
+  bf16* xlo = xhi + kTile * kLdP;                                // (kTile, kLdP) and lo
+  bf16* bs2 = xlo + kTile * kLdP;                                // 2 x (kTile, kLdN) B of 64 steps, double-buffered
+  chunk_dt_cumsum<kStatesThreads>(p, d, b, c, h, len, padded, dts, cumsum);
+  const int64_t scan = ((b * d.chunks + c) * d.H + h) * d.Q;  // (b, chunks, h, q)
+  for (int t = threadIdx.x; t < len; t += kStatesThreads) {
+    scratch.dts[scan + t] = dts[t];
+    scratch.cumsum[scan + t] = static_cast<float>(cumsum[t]);
+  }
+  const double last = cumsum[len - 1];
+  const bf16* x = static_cast<const bf16*>(p.x);
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  const int m0 = warp % 4 * 16, n0 = warp / 4 * 64;  // the warp's 16 x 64 of (p, n)
+  // The next tile's B lands by cp.async and its x waits in registers (kVectors of 8 values a
+  // thread) while this tile's products run.
+  constexpr int kVectors = kTile * (kP / 8) / kStatesThreads;
+  static_assert(kVectors * kStatesThreads == kTile * (kP / 8), "x tiles split evenly over the threads");
+  uint4 raw[kVectors];
+  const auto fetch_tile = [&](int64_t j0) {
+    copy_steps<bf16, kTile, kN, kLdN, kStatesThreads>(bs2 + (j0 / kTile) % 2 * kTile * kLdN, static_cast<const bf16*>(p.B), d, b, c, g, d.G, d.N, j0, len);
+    cp_async_commit();
+#pragma unroll
+    for (int v = 0; v < kVectors; ++v) {
+      const int e = threadIdx.x + v * kStatesThreads, r = e / (kP / 8), k = e % (kP / 8) * 8;
+      raw[v] = j0 + r < len && k < d.P ? *reinterpret_cast<const uint4*>(x + ((b * d.L + c * d.Q + j0 + r) * d.H + h) * d.P + k) : make_uint4(0, 0, 0, 0);
+    }
+  };
+  float acc[8][4] = {};
+  fetch_tile(0);
+  for (int64_t j0 = 0; j0 < len; j0 += kTile) {
+    __syncthreads();  // the previous tile's X' and the B buffer the next tile goes to are consumed
+    // X' = exp(cs_last - cs_j) dt_j x_j, split into hi + lo.
+#pragma unroll
+    for (int v = 0; v < kVectors; ++v) {
+      const int e = threadIdx.x + v * kStatesThreads, r = e / (kP / 8), k = e % (kP / 8) * 8;
+      const float w = j0 + r < len ? __expf(static_cast<float>(fmin(last - cumsum[j0 + r], 0.0))) * dts[j0 + r] : 0.f;
+      const __nv_bfloat162* pairs = reinterpret_cast<const __nv_bfloat162*>(&raw[v]);
+      uint4 hi, lo;
+      uint32_t* his = reinterpret_cast<uint32_t*>(&hi);
+      uint32_t* los = reinterpret_cast<uint32_t*>(&lo);
+#pragma unroll
+      for (int q = 0; q < 4; ++q) {
+        const float2 xv = __bfloat1622float2(pairs[q]);
+        const SplitPair s = split_bf16(w * xv.x, w * xv.y);
+        his[q] = s.hi;
+        los[q] = s.lo;
+      }
+      *reinterpret_cast<uint4*>(xhi + r * kLdP + k) = hi;
+      *reinterpret_cast<uint4*>(xlo + r * kLdP + k) = lo;
+    }
+    if (j0 + kTile < len) {
+      fetch_tile(j0 + kTile);
+      cp_async_wait_group<1>();  // this tile's B has landed; the next one's may be in flight
+    } else {
+      cp_async_wait_group<0>();
+    }
+    __syncthreads();
+    const bf16* bs = bs2 + (j0 / kTile) % 2 * kTile * kLdN;  // (kTile, kLdN)
+#pragma unroll
+    for (int ks = 0; ks < kTile / 16; ++ks) {
+      // A = X'^T (p, steps), stored (steps, p): ldmatrix .trans, matrices in (k, m) order.
+      uint32_t ahi[4], alo[4];
+      const int at = (ks * 16 + across_row(lane)) * kLdP + m0 + across_col(lane);
+      ldmatrix_x4_trans(ahi, xhi + at);
+      ldmatrix_x4_trans(alo, xlo + at);
+#pragma unroll
+      for (int nt2 = 0; nt2 < 4; ++nt2) {
+        uint32_t bf[4];  // B (steps, n) stored (k, n): .trans gives two 8-column tiles
+        ldmatrix_x4_trans(bf, bs + (ks * 16 + down_row(lane)) * kLdN + n0 + nt2 * 16 + down_col(lane));
+        mma_bf16(acc[2 * nt2], alo, bf[0], bf[1]);
+        mma_bf16(acc[2 * nt2], ahi, bf[0], bf[1]);
+        mma_bf16(acc[2 * nt2 + 1], alo, bf[2], bf[3]);
+        mma_bf16(acc[2 * nt2 + 1], ahi, bf[2], bf[3]);
+      }
+    }
+  }
+  store_state_tile(scratch.states + ((b * d.chunks + c) * d.H + h) * d.P * d.N, acc, m0, n0, lane, d.P, d.N);
+  if (threadIdx.x == 0) scratch.decay[(b * d.chunks + c) * d.H + h] = static_cast<float>(last);
+}
+
+__global__ void __launch_bounds__(kOutputsThreads) chunk_outputs_mma(SsdParams p, ChunkScratch scratch) {
+  extern __shared__ __align__(16) unsigned char shared[];
+  const ChunkDims d(p);
+  const RowTile tile(d, padded_q(d) / kTile);
+  if (tile.empty()) return;  // the whole block leaves
+  const int64_t h = tile.h, c = tile.c, b = tile.b, g = tile.g, len = tile.len;
+  const int i0 = tile.i0;
+  float* cumsum = reinterpret_cast<float*>(shared);     // (padded Q)
+  float* dts = cumsum + padded_q(d);                    // (padded Q)
+  // Two buffers of a 64-step tile, B (kTile, kLdN) then x (kTile, kLdP): the first holds C of
+  // the tile's rows until they are in registers, the second the starting state, hi (kP, kLdN)
+  // then lo, until C S^T is done; tile t + 1 lands in one while tile t is used from the other.
+  bf16* bc = reinterpret_cast<bf16*>(dts + padded_q(d));
+  bf16* shi = bc + kTile * (kLdN + kLdP);
+  bf16* slo = shi + kP * kLdN;
+  static_assert(2 * kP * kLdN >= kTile * (kLdN + kLdP), "the starting state's space holds a tile");
+  const auto buffer = [&](int t) { return t % 2 == 0 ? bc : shi; };
+  const bf16* x = static_cast<const bf16*>(p.x);
+  const bf16* B = static_cast<const bf16*>(p.B);
+  const auto issue_tile = [&](int t) {
+    copy_steps<bf16, kTile, kN, kLdN, kOutputsThreads>(buffer(t), B, d, b, c, g, d.G, d.N, t * kTile, len);
+    copy_steps<bf16, kTile, kP, kLdP, kOutputsThreads>(buffer(t) + kTile * kLdN, x, d, b, c, h, d.H, d.P, t * kTile, len);
+    cp_async_commit();
+  };
+  copy_steps<bf16, kTile, kN, kLdN, kOutputsThreads>(bc, static_cast<const bf16*>(p.C), d, b, c, g, d.G, d.N, i0, len);
+  load_scan<kOutputsThreads>(d, tile, scratch.cumsum, scratch.dts, cumsum, dts);
+  const float* start = scratch.states + ((b * d.chunks + c) * d.H + h) * d.P * d.N;  // (p, n)
+  for (int e = threadIdx.x; e < kP * (kN / 4); e += kOutputsThreads) {
+    const int pi = e / (kN / 4), n = e % (kN / 4) * 4;
+    const float4 v = pi < d.P && n < d.N ? *reinterpret_cast<const float4*>(start + pi * d.N + n) : make_float4(0.f, 0.f, 0.f, 0.f);
+    const SplitPair s01 = split_bf16(v.x, v.y), s23 = split_bf16(v.z, v.w);
+    *reinterpret_cast<uint2*>(shi + pi * kLdN + n) = make_uint2(s01.hi, s23.hi);
+    *reinterpret_cast<uint2*>(slo + pi * kLdN + n) = make_uint2(s01.lo, s23.lo);
+  }
+  cp_async_wait_all();
+  __syncthreads();
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  const int ia = i0 + warp * 16 + lane / 4, ib = ia + 8;  // this thread's two rows
+  const int col = lane % 4 * 2;                            // and its column pair in each 8
+  uint32_t cf[kN / 16][4];  // C of the warp's 16 rows: A fragments over n
+#pragma unroll
+  for (int ks = 0; ks < kN / 16; ++ks) ldmatrix_x4(cf[ks], bc + (warp * 16 + down_row(lane)) * kLdN + ks * 16 + down_col(lane));
+  __syncthreads();  // C is in every warp's registers: its buffer takes the first tile
+  issue_tile(0);
+  float acc[kP / 8][4] = {};  // y of the 16 rows: 8 tiles of 8 columns of p
+  // From the starting state: C S^T, S stored (p, n) is the B operand as (n, k) rows.
+#pragma unroll
+  for (int ks = 0; ks < kN / 16; ++ks) {
+#pragma unroll
+    for (int nt2 = 0; nt2 < kP / 16; ++nt2) {
+      uint32_t bh[4], bl[4];
+      const int at = (nt2 * 16 + across_row(lane)) * kLdN + ks * 16 + across_col(lane);
+      ldmatrix_x4(bh, shi + at);
+      ldmatrix_x4(bl, slo + at);
+      mma_bf16(acc[2 * nt2], cf[ks], bl[0], bl[1]);
+      mma_bf16(acc[2 * nt2], cf[ks], bh[0], bh[1]);
+      mma_bf16(acc[2 * nt2 + 1], cf[ks], bl[2], bl[3]);
+      mma_bf16(acc[2 * nt2 + 1], cf[ks], bh[2], bh[3]);
+    }
+  }
+  const float csa = cumsum[ia], csb = cumsum[ib];
+  scale_rows(acc, __expf(csa), __expf(csb));
+  // y += W x for one 64-step tile, W = C B^T with the bracket. Compiled twice: the tiles below
+  // the diagonal (most of them) need no mask and no skipped column tiles, and their bracket
+  // factors through the tile's last step e, exp(cs_i - cs_j) = exp(cs_i - cs_e) exp(cs_e - cs_j)
+  // (both at most 1, cs falls): 16 exponentials a thread instead of 32, and no compares. That
+  // halves the instructions between the tensor-core ones, which ncu showed to be the limit.
+  const auto multiply_tile = [&](const bf16* bs, const bf16* xs, int j0, auto diagonal) {
+    constexpr bool kDiagonal = decltype(diagonal)::value;
+    // On the diagonal tile, 8-step column tiles past the warp's last row are all masked.
+    const int reach = kDiagonal ? 2 * warp + 2 : kTile / 8;
+    float w[kTile / 8][4] = {};  // W = C B^T: 16 rows x 64 steps
+#pragma unroll
+    for (int ks = 0; ks < kN / 16; ++ks) {
+#pragma unroll
+      for (int nt2 = 0; nt2 < kTile / 16; ++nt2) {
+        if (2 * nt2 >= reach) continue;  // warp-uniform
+        uint32_t bb[4];  // B stored (steps, n): the B operand as (n, k) rows
+        ldmatrix_x4(bb, bs + (nt2 * 16 + across_row(lane)) * kLdN + ks * 16 + across_col(lane));
+        mma_bf16(w[2 * nt2], cf[ks], bb[0], bb[1]);
+        mma_bf16(w[2 * nt2 + 1], cf[ks], bb[2], bb[3]);
+      }
+    }
+    // The bracket in place: w_ij = exp(cs_i - cs_j) (C_i . B_j) dt_j for j <= i, else 0.
+    if constexpr (kDiagonal) {
+#pragma unroll
+      for (int nt = 0; nt < kTile / 8; ++nt) {
+        const int j = j0 + nt * 8 + col;
+        const float cs0 = cumsum[j], cs1 = cumsum[j + 1], dt0 = dts[j], dt1 = dts[j + 1];
+        w[nt][0] = j <= ia ? __expf(fminf(csa - cs0, 0.f)) * dt0 * w[nt][0] : 0.f;
+        w[nt][1] = j + 1 <= ia ? __expf(fminf(csa - cs1, 0.f)) * dt1 * w[nt][1] : 0.f;
+        w[nt][2] = j <= ib ? __expf(fminf(csb - cs0, 0.f)) * dt0 * w[nt][2] : 0.f;
+        w[nt][3] = j + 1 <= ib ? __expf(fminf(csb - cs1, 0.f)) * dt1 * w[nt][3] : 0.f;
+      }
+    } else {
+      const float cse = cumsum[j0 + kTile - 1];
+      const float ra = __expf(fminf(csa - cse, 0.f)), rb = __expf(fminf(csb - cse, 0.f));
+#pragma unroll
+      for (int nt = 0; nt < kTile / 8; ++nt) {
+        const int j = j0 + nt * 8 + col;
+        const float e0 = __expf(fminf(cse - cumsum[j], 0.f)) * dts[j], e1 = __expf(fminf(cse - cumsum[j + 1], 0.f)) * dts[j + 1];
+        w[nt][0] *= ra * e0;
+        w[nt][1] *= ra * e1;
+        w[nt][2] *= rb * e0;
+        w[nt][3] *= rb * e1;
+      }
+    }
+    // y += W x: two accumulator tiles side by side are one A fragment (mma.cuh).
+#pragma unroll
+    for (int kt = 0; kt < kTile / 16; ++kt) {
+      if (2 * kt >= reach) continue;  // warp-uniform
+      const SplitPair s0 = split_bf16(w[2 * kt][0], w[2 * kt][1]), s1 = split_bf16(w[2 * kt][2], w[2 * kt][3]);
+      const SplitPair s2 = split_bf16(w[2 * kt + 1][0], w[2 * kt + 1][1]), s3 = split_bf16(w[2 * kt + 1][2], w[2 * kt + 1][3]);
+      const uint32_t whi[4] = {s0.hi, s1.hi, s2.hi, s3.hi}, wlo[4] = {s0.lo, s1.lo, s2.lo, s3.lo};
+#pragma unroll
+      for (int nt2 = 0; nt2 < kP / 16; ++nt2) {
+        uint32_t xb[4];  // x stored (steps, p) = (k, n): .trans
+        ldmatrix_x4_trans(xb, xs + (kt * 16 + down_row(lane)) * kLdP + nt2 * 16 + down_col(lane));
+        mma_bf16(acc[2 * nt2], wlo, xb[0], xb[1]);
+        mma_bf16(acc[2 * nt2], whi, xb[0], xb[1]);
+        mma_bf16(acc[2 * nt2 + 1], wlo, xb[2], xb[3]);
+        mma_bf16(acc[2 * nt2 + 1], whi, xb[2], xb[3]);
+      }
+    }
+  };
+  const int tiles = i0 / kTile + 1;
+  for (int t = 0; t < tiles; ++t) {
+    __syncthreads();  // the buffer tile t + 1 goes to is consumed (tile t - 1, or the state)
+    if (t + 1 < tiles) {
+      issue_tile(t + 1);
+      cp_async_wait_group<1>();  // tile t has landed, t + 1 may still be in flight
+    } else {
+      cp_async_wait_group<0>();
+    }
+    __syncthreads();
+    const int j0 = t * kTile;
+    const bf16* bs = buffer(t);                 // (kTile, kLdN) B of the tile's steps
+    const bf16* xs = bs + kTile * kLdN;         // (kTile, kLdP) x of them
+    if (j0 < i0) multiply_tile(bs, xs, j0, std::false_type());
+    else multiply_tile(bs, xs, j0, std::true_type());
+  }
+  store_outputs<bf16>(p, d, tile, acc, ia, lane);
+}
+
+// 16-byte copies need p and n in whole 8s (row starts stay 16-byte aligned).
+inline bool fits(const SsdParams& p) {
+  const ChunkDims d(p);
+  return p.dtype == DType::BF16 && d.P <= kP && d.N <= kN && d.P % 8 == 0 && d.N % 8 == 0 && d.chunks <= 65535 && p.batch <= 65535 &&
+         d.H * (padded_q(d) / kTile) <= 0x7fffffff;
+}
+
+inline size_t states_shared_bytes(const SsdParams& p) {
+  return (sizeof(double) + sizeof(float)) * padded_q(ChunkDims(p)) + sizeof(bf16) * kTile * (2 * kLdP + 2 * kLdN);
+}
+inline size_t outputs_shared_bytes(const SsdParams& p) {
+  return 2 * sizeof(float) * padded_q(ChunkDims(p)) + sizeof(bf16) * (kTile * (kLdN + kLdP) + 2 * kP * kLdN);
+}
+
+}  // namespace kernel4
+}  // namespace ssdcheck

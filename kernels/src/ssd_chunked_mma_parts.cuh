@@ -1,0 +1,90 @@
+// What kernel4's bf16 and fp32 variants (ssd_chunked_mma.cuh, ssd_chunked_tf32.cuh) share:
+// the row tile an outputs block owns, and the stores and scalings of mma accumulators (16 x 8
+// tiles, element i of lane l at row l / 4 + 8 (i / 2), column 2 (l % 4) + i % 2; mma.cuh).
+#pragma once
+#include "dtype.cuh"
+#include "ssd_chunked_common.cuh"
+
+namespace ssdcheck {
+namespace kernel4_parts {
+
+constexpr int kTile = 64;  // rows (steps) of a tile
+
+// The chunk outputs block: (head, 64-row tile, chunk, row) from a grid of (H * tiles, chunks,
+// batch), heads fastest, the tiles with the most steps below the diagonal first.
+struct RowTile {
+  int64_t h, c, b, g, len;
+  int i0;
+  __device__ RowTile(const ChunkDims& d, int tiles)
+      : h(blockIdx.x % d.H), c(blockIdx.y), b(blockIdx.z), g(h / (d.H / d.G)), len(min(d.Q, d.L - c * d.Q)),
+        i0((tiles - 1 - static_cast<int>(blockIdx.x / d.H)) * kTile) {}
+  // A row tile past the last chunk's end has nothing to do.
+  __device__ bool empty() const { return i0 >= len; }
+};
+
+// The scan of steps [0, i0 + kTile) into shared memory from scratch (b, chunks, h, q); steps
+// past the chunk's end keep the last sum and have dt 0, so they add nothing.
+template <int Threads, typename Sum>
+__device__ __forceinline__ void load_scan(const ChunkDims& d, const RowTile& t, const Sum* scan_sums, const float* scan_dts, Sum* cumsum, float* dts) {
+  const int64_t at = ((t.b * d.chunks + t.c) * d.H + t.h) * d.Q;
+  const Sum last = scan_sums[at + t.len - 1];
+  for (int s = threadIdx.x; s < t.i0 + kTile; s += Threads) {
+    cumsum[s] = s < t.len ? scan_sums[at + s] : last;
+    dts[s] = s < t.len ? scan_dts[at + s] : 0.f;
+  }
+}
+
+// A warp's 16 x 64 accumulators (8 tiles) at rows m0.., columns n0.. of a (P, N) state.
+__device__ __forceinline__ void store_state_tile(float* state, const float (&acc)[8][4], int m0, int n0, int lane, int64_t P, int64_t N) {
+#pragma unroll
+  for (int nt = 0; nt < 8; ++nt) {
+    const int n = n0 + nt * 8 + lane % 4 * 2;
+#pragma unroll
+    for (int half = 0; half < 2; ++half) {
+      const int pi = m0 + lane / 4 + 8 * half;
+      if (n < N && pi < P) *reinterpret_cast<float2*>(state + pi * N + n) = make_float2(acc[nt][2 * half], acc[nt][2 * half + 1]);
+    }
+  }
+}
+
+// Rows a (lane / 4) and b (+ 8) of every tile times ea and eb.
+template <int Tiles>
+__device__ __forceinline__ void scale_rows(float (&acc)[Tiles][4], float ea, float eb) {
+#pragma unroll
+  for (auto& a : acc) {
+    a[0] *= ea;
+    a[1] *= ea;
+    a[2] *= eb;
+    a[3] *= eb;
+  }
+}
+
+// Two neighbouring values of a row of T, as float and back (one 4- or 8-byte access).
+__device__ __forceinline__ float2 load_pair(const __nv_bfloat16* p) { return __bfloat1622float2(*reinterpret_cast<const __nv_bfloat162*>(p)); }
+__device__ __forceinline__ float2 load_pair(const float* p) { return *reinterpret_cast<const float2*>(p); }
+__device__ __forceinline__ void store_pair(__nv_bfloat16* p, float a, float b) { *reinterpret_cast<__nv_bfloat162*>(p) = __floats2bfloat162_rn(a, b); }
+__device__ __forceinline__ void store_pair(float* p, float a, float b) { *reinterpret_cast<float2*>(p) = make_float2(a, b); }
+
+// y = acc + D x for the warp's rows ia and ia + 8 (those before the chunk's end) and its 8 tiles
+// of p.
+template <typename T>
+__device__ __forceinline__ void store_outputs(const SsdParams& p, const ChunkDims& d, const RowTile& t, const float (&acc)[8][4], int ia, int lane) {
+  const float D = p.D ? p.D[t.h] : 0.f;
+  const T* x = static_cast<const T*>(p.x);
+  T* y = static_cast<T*>(p.y);
+#pragma unroll
+  for (int nt = 0; nt < 8; ++nt) {
+    const int pi = nt * 8 + lane % 4 * 2;
+#pragma unroll
+    for (int half = 0; half < 2; ++half) {
+      const int i = ia + 8 * half;
+      if (pi >= d.P || i >= t.len) continue;
+      const int64_t at = ((t.b * d.L + t.c * d.Q + i) * d.H + t.h) * d.P + pi;
+      const float2 xv = load_pair(x + at);
+      store_pair(y + at, acc[nt][2 * half] + D * xv.x, acc[nt][2 * half + 1] + D * xv.y);
+    }
+  }
+}
+
+}  // namespace kernel4_parts
+}  // namespace ssdcheck

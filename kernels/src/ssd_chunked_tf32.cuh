@@ -1,0 +1,224 @@
+// Chunked SSD forward, kernel4 for fp32: kernel4's structure (ssd_chunked_mma.cuh) on tf32
+// mma.sync (m16n8k8, float32 accumulators), every product 3xTF32 (both operands split into
+// hi + lo tf32, hi*hi + hi*lo + lo*hi), which keeps float32's accuracy: true fp32, as the fp32
+// property (1e-5 against float64) requires.
+//   chunk states: one block of 8 warps per (head, chunk, row); a warp owns 16 x 64 of (p, n).
+//     The dt scan is float64 and kept in scratch as float64: float32 sums in the hundreds would
+//     cost 1e-5 in every exp(cs_i - cs_j).
+//   chunk outputs: one block of 4 warps per (head, 64-row tile, chunk, row); a warp owns 16
+//     rows, keeps W = C B^T and the bracket in registers, and feeds W to W x as A fragments.
+//     (C stays in shared memory: held in registers, its 3xTF32 halves were hoisted out of the
+//     tile loop, 255 registers and spills.) An accumulator's columns are 2t and
+//     2t + 1 where an A fragment wants t and t + 4, so W x reads x's rows in that order
+//     (mma.cuh) instead of moving W between lanes.
+// Shared memory holds C, the starting state (whose place B's tiles then take) and x: 88 KB, two
+// blocks an SM.
+//
+// The kernels live in this header so kernels/emulate can run them on a CPU;
+// ssd_chunked_mma.cu launches them.
+#pragma once
+#include "mma.cuh"
+#include "ssd_chunked_common.cuh"
+#include "ssd_chunked_mma_parts.cuh"
+
+namespace ssdcheck {
+namespace kernel4_tf32 {
+
+using namespace kernel4_parts;
+
+constexpr int kStatesThreads = 256;   // 8 warps: 4 x 2 tiles of 16 x 64 over (p, n)
+constexpr int kOutputsThreads = 128;  // 4 warps: 16 rows each
+constexpr int kP = 64, kN = 128;      // head dim and state size, padded with zeros
+// Row strides in floats. Tiles read by ldmatrix (rows of n: C, B, the state): 132 floats = 528
+// bytes, so a matrix's 8 rows fall in different banks. Tiles read one float a lane, lane (g, t)
+// at row k + t or k + 2t and column g: 72 and 136 (8 banks apart a row), 68 for x (rows 2t).
+constexpr int kLdRows = kN + 4;
+constexpr int kLdXs = kP + 8, kLdB = kN + 8, kLdX = kP + 4;
+
+__host__ __device__ inline int padded_q(const ChunkDims& d) { return static_cast<int>((d.Q + kTile - 1) / kTile * kTile); }
+
+// ldmatrix addresses for float tiles (mma.cuh): four 8 x 4 matrices taken down first (rows +8,
+// then columns +4: an A fragment stored (m, k)) or across first (two B tiles stored (n, k)).
+__device__ __forceinline__ int down_row(int lane) { return lane % 8 + (lane / 8) % 2 * 8; }
+__device__ __forceinline__ int down_col(int lane) { return lane / 16 * 4; }
+__device__ __forceinline__ int across_row(int lane) { return lane % 8 + lane / 16 * 8; }
+__device__ __forceinline__ int across_col(int lane) { return (lane / 8) % 2 * 4; }
+
+struct SplitFragment {
+  uint32_t hi[4], lo[4];
+};
+__device__ __forceinline__ SplitFragment split_fragment(float v0, float v1, float v2, float v3) {
+  const float v[4] = {v0, v1, v2, v3};
+  SplitFragment f;
+#pragma unroll
+  for (int i = 0; i < 4; ++i) {
+    const SplitPair s = split_tf32(v[i]);
+    f.hi[i] = s.hi;
+    f.lo[i] = s.lo;
+  }
+  return f;
+}
+__device__ __forceinline__ SplitFragment split_fragment(const uint32_t (&raw)[4]) {
+  return split_fragment(__uint_as_float(raw[0]), __uint_as_float(raw[1]), __uint_as_float(raw[2]), __uint_as_float(raw[3]));
+}
+
+__global__ void __launch_bounds__(kStatesThreads) chunk_states_tf32(SsdParams p, ChunkScratch scratch) {
+  extern __shared__ __align__(16) unsigned char shared[];
+  const ChunkDims d(p);
+  const int64_t h = blockIdx.x, c = blockIdx.y, b = blockIdx.z, g = h / (d.H / d.G);
+  const int64_t len = min(d.Q, d.L - c * d.Q);
+  const int padded = static_cast<int>((len + kTile - 1) / kTile * kTile);
+  double* cumsum = reinterpret_cast<double*>(shared);            // (padded Q)
+  float* dts = reinterpret_cast<float*>(cumsum + padded_q(d));   // (padded Q)
+  float* xs = dts + padded_q(d);                                 // (kTile, kLdXs) X' of 64 steps
+  float* bs = xs + kTile * kLdXs;                                // (kTile, kLdB) B of those steps
+  chunk_dt_cumsum<kStatesThreads>(p, d, b, c, h, len, padded, dts, cumsum);
+  const int64_t scan = ((b * d.chunks + c) * d.H + h) * d.Q;  // (b, chunks, h, q)
+  for (int t = threadIdx.x; t < len; t += kStatesThreads) {
+    scratch.dts[scan + t] = dts[t];
+    scratch.cumsum64[scan + t] = cumsum[t];
+  }
+  const double last = cumsum[len - 1];
+  const float* x = static_cast<const float*>(p.x);
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, gq = lane / 4, tq = lane % 4;
+  const int m0 = warp % 4 * 16, n0 = warp / 4 * 64;  // the warp's 16 x 64 of (p, n)
+  float acc[8][4] = {};
+  for (int64_t j0 = 0; j0 < len; j0 += kTile) {
+    __syncthreads();
+    copy_steps<float, kTile, kN, kLdB, kStatesThreads>(bs, static_cast<const float*>(p.B), d, b, c, g, d.G, d.N, j0, len);
+    // X' = exp(cs_last - cs_j) dt_j x_j while B is in flight, 4 values a pass.
+    for (int e = threadIdx.x; e < kTile * (kP / 4); e += kStatesThreads) {
+      const int r = e / (kP / 4), k = e % (kP / 4) * 4;
+      float4 v = make_float4(0.f, 0.f, 0.f, 0.f);
+      if (j0 + r < len && k < d.P) {
+        v = *reinterpret_cast<const float4*>(x + ((b * d.L + c * d.Q + j0 + r) * d.H + h) * d.P + k);
+        const float w = expf(static_cast<float>(fmin(last - cumsum[j0 + r], 0.0))) * dts[j0 + r];
+        v = make_float4(w * v.x, w * v.y, w * v.z, w * v.w);
+      }
+      *reinterpret_cast<float4*>(xs + r * kLdXs + k) = v;
+    }
+    cp_async_wait_all();
+    __syncthreads();
+#pragma unroll 2
+    for (int k0 = 0; k0 < kTile; k0 += 8) {
+      // A = X'^T (p, steps), stored (steps, p): one float a lane.
+      const float* at = xs + (k0 + tq) * kLdXs + m0 + gq;
+      const SplitFragment a = split_fragment(at[0], at[8], at[4 * kLdXs], at[4 * kLdXs + 8]);
+#pragma unroll
+      for (int nt = 0; nt < 8; ++nt) {
+        const float* bt = bs + (k0 + tq) * kLdB + n0 + nt * 8 + gq;  // B (steps, n) stored (k, n)
+        mma_3xtf32(acc[nt], a.hi, a.lo, split_tf32(bt[0]), split_tf32(bt[4 * kLdB]));
+      }
+    }
+  }
+  store_state_tile(scratch.states + ((b * d.chunks + c) * d.H + h) * d.P * d.N, acc, m0, n0, lane, d.P, d.N);
+  if (threadIdx.x == 0) scratch.decay[(b * d.chunks + c) * d.H + h] = static_cast<float>(last);
+}
+
+__global__ void __launch_bounds__(kOutputsThreads) chunk_outputs_tf32(SsdParams p, ChunkScratch scratch) {
+  extern __shared__ __align__(16) unsigned char shared[];
+  const ChunkDims d(p);
+  const RowTile tile(d, padded_q(d) / kTile);
+  if (tile.empty()) return;  // the whole block leaves
+  const int64_t h = tile.h, c = tile.c, b = tile.b, g = tile.g, len = tile.len;
+  const int i0 = tile.i0;
+  double* cumsum = reinterpret_cast<double*>(shared);           // (padded Q)
+  float* dts = reinterpret_cast<float*>(cumsum + padded_q(d));  // (padded Q)
+  float* cs_rows = dts + padded_q(d);                           // (kTile, kLdRows) C of the tile's rows
+  float* rows = cs_rows + kTile * kLdRows;                      // (kP, kLdRows) the starting state; then B of 64 steps
+  float* xs = rows + kP * kLdRows;                              // (kTile, kLdX) x of 64 steps
+  const float* x = static_cast<const float*>(p.x);
+  const float* B = static_cast<const float*>(p.B);
+  copy_steps<float, kTile, kN, kLdRows, kOutputsThreads>(cs_rows, static_cast<const float*>(p.C), d, b, c, g, d.G, d.N, i0, len);
+  const float* start = scratch.states + ((b * d.chunks + c) * d.H + h) * d.P * d.N;  // (p, n)
+  for (int e = threadIdx.x; e < kP * (kN / 4); e += kOutputsThreads) {
+    const int pi = e / (kN / 4), n = e % (kN / 4) * 4;
+    const bool valid = pi < d.P && n < d.N;
+    cp_async_16(rows + pi * kLdRows + n, valid ? start + pi * d.N + n : start, valid);
+  }
+  load_scan<kOutputsThreads>(d, tile, scratch.cumsum64, scratch.dts, cumsum, dts);
+  cp_async_wait_all();
+  __syncthreads();
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, gq = lane / 4, tq = lane % 4;
+  const int ia = i0 + warp * 16 + gq, ib = ia + 8;  // this thread's two rows
+  // C of the warp's 16 rows as split A fragments, k = n from ks * 8.
+  const float* c_at = cs_rows + (warp * 16 + down_row(lane)) * kLdRows + down_col(lane);
+  const auto c_fragment = [c_at](int ks) {
+    uint32_t raw[4];
+    ldmatrix_x4(raw, c_at + ks * 8);
+    return split_fragment(raw);
+  };
+  float acc[kP / 8][4] = {};  // y of the 16 rows: 8 tiles of 8 columns of p
+  // From the starting state: C S^T, S stored (p, n) is the B operand as (n, k) rows.
+#pragma unroll 2
+  for (int ks = 0; ks < kN / 8; ++ks) {
+    const SplitFragment a = c_fragment(ks);
+#pragma unroll
+    for (int nt2 = 0; nt2 < kP / 16; ++nt2) {
+      uint32_t sb[4];
+      ldmatrix_x4(sb, rows + (nt2 * 16 + across_row(lane)) * kLdRows + ks * 8 + across_col(lane));
+      mma_3xtf32(acc[2 * nt2], a.hi, a.lo, split_tf32(__uint_as_float(sb[0])), split_tf32(__uint_as_float(sb[1])));
+      mma_3xtf32(acc[2 * nt2 + 1], a.hi, a.lo, split_tf32(__uint_as_float(sb[2])), split_tf32(__uint_as_float(sb[3])));
+    }
+  }
+  const double csa = cumsum[ia], csb = cumsum[ib];
+  scale_rows(acc, expf(static_cast<float>(csa)), expf(static_cast<float>(csb)));
+  for (int j0 = 0; j0 <= i0; j0 += kTile) {
+    __syncthreads();  // the state, or the previous tile's B and x, are consumed
+    copy_steps<float, kTile, kN, kLdRows, kOutputsThreads>(rows, B, d, b, c, g, d.G, d.N, j0, len);
+    copy_steps<float, kTile, kP, kLdX, kOutputsThreads>(xs, x, d, b, c, h, d.H, d.P, j0, len);
+    cp_async_wait_all();
+    __syncthreads();
+    // On the diagonal tile, 8-step column tiles past the warp's last row are all masked.
+    const int reach = j0 == i0 ? 2 * warp + 2 : kTile / 8;
+    float w[kTile / 8][4] = {};  // W = C B^T: 16 rows x 64 steps
+#pragma unroll 2
+    for (int ks = 0; ks < kN / 8; ++ks) {
+      const SplitFragment a = c_fragment(ks);
+#pragma unroll
+      for (int nt2 = 0; nt2 < kTile / 16; ++nt2) {
+        if (2 * nt2 >= reach) continue;  // warp-uniform
+        uint32_t bb[4];  // B stored (steps, n): the B operand as (n, k) rows
+        ldmatrix_x4(bb, rows + (nt2 * 16 + across_row(lane)) * kLdRows + ks * 8 + across_col(lane));
+        mma_3xtf32(w[2 * nt2], a.hi, a.lo, split_tf32(__uint_as_float(bb[0])), split_tf32(__uint_as_float(bb[1])));
+        mma_3xtf32(w[2 * nt2 + 1], a.hi, a.lo, split_tf32(__uint_as_float(bb[2])), split_tf32(__uint_as_float(bb[3])));
+      }
+    }
+    // y += W x, one 8-step tile of W at a time: its accumulator (columns 2t, 2t + 1) is the A
+    // fragment with k order 0 2 4 6 1 3 5 7, so x's rows are read in that order. The bracket,
+    // exp(cs_i - cs_j) (C_i . B_j) dt_j for j <= i, is applied on the way.
+#pragma unroll
+    for (int nt = 0; nt < kTile / 8; ++nt) {
+      if (nt >= reach) continue;  // warp-uniform
+      const int j = j0 + nt * 8 + 2 * tq;
+      const double cs0 = cumsum[j], cs1 = cumsum[j + 1];
+      const float dt0 = dts[j], dt1 = dts[j + 1];
+      const float w0 = j <= ia ? expf(static_cast<float>(fmin(csa - cs0, 0.0))) * w[nt][0] * dt0 : 0.f;
+      const float w1 = j + 1 <= ia ? expf(static_cast<float>(fmin(csa - cs1, 0.0))) * w[nt][1] * dt1 : 0.f;
+      const float w2 = j <= ib ? expf(static_cast<float>(fmin(csb - cs0, 0.0))) * w[nt][2] * dt0 : 0.f;
+      const float w3 = j + 1 <= ib ? expf(static_cast<float>(fmin(csb - cs1, 0.0))) * w[nt][3] * dt1 : 0.f;
+      const SplitFragment a = split_fragment(w0, w2, w1, w3);  // (g, 2t) (g+8, 2t) (g, 2t+1) (g+8, 2t+1)
+      const float* xt = xs + (nt * 8 + 2 * tq) * kLdX + gq;  // x stored (steps, p): rows 2t, 2t + 1
+#pragma unroll
+      for (int pt = 0; pt < kP / 8; ++pt) mma_3xtf32(acc[pt], a.hi, a.lo, split_tf32(xt[pt * 8]), split_tf32(xt[kLdX + pt * 8]));
+    }
+  }
+  store_outputs<float>(p, d, tile, acc, ia, lane);
+}
+
+// 16-byte copies need p and n in whole 4s.
+inline bool fits(const SsdParams& p) {
+  const ChunkDims d(p);
+  return p.dtype == DType::F32 && d.P <= kP && d.N <= kN && d.P % 4 == 0 && d.N % 4 == 0 && d.chunks <= 65535 && p.batch <= 65535 &&
+         d.H * (padded_q(d) / kTile) <= 0x7fffffff;
+}
+
+inline size_t states_shared_bytes(const SsdParams& p) {
+  return (sizeof(double) + sizeof(float)) * padded_q(ChunkDims(p)) + sizeof(float) * kTile * (kLdXs + kLdB);
+}
+inline size_t outputs_shared_bytes(const SsdParams& p) {
+  return (sizeof(double) + sizeof(float)) * padded_q(ChunkDims(p)) + sizeof(float) * (kTile * kLdRows + kP * kLdRows + kTile * kLdX);
+}
+
+}  // namespace kernel4_tf32
+}  // namespace ssdcheck
