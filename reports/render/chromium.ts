@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser, type Page as BrowserPage } from 'playwright-core';
+import type { Browser, Page as BrowserPage } from 'playwright-core';
 
 // playwright-core drives the system's Chromium (no browser download: this machine reaches only
 // package registries). The flags keep a headless root run off the network it cannot reach.
@@ -19,6 +19,9 @@ export function findChromium(): string | undefined {
 export async function launchChromium(): Promise<Browser> {
   const executablePath = findChromium();
   if (!executablePath) throw new Error(`no Chromium found (looked at ${process.env.SSDCHECK_CHROMIUM ?? CANDIDATES.join(', ')}); install it: ${CHROMIUM_INSTALL}`);
+  // Loaded here, not at the top: every ssdcheck command imports this module through `report`,
+  // and the GPU host's bundle leaves playwright out (reports are drawn where they are read).
+  const { chromium } = await import('playwright-core');
   return chromium.launch({ executablePath, args: FLAGS, timeout: 60_000 });
 }
 
