@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../reference/errors.js';
-import { prepareSsd, type SsdInputs, type SsdOutputs } from '../reference/ssd/inputs.js';
+import { negativeA, prepareSsd, type SsdInputs, type SsdOutputs } from '../reference/ssd/inputs.js';
 import type { SsdStepInputs, SsdStepOutputs } from '../reference/ssd/recurrent.js';
 import { fromBf16Bits, fromFp16Bits, toBf16Bits, toFp16Bits } from '../reference/tensor/precision.js';
 import { tensor, toContiguous, type Tensor } from '../reference/tensor/tensor.js';
@@ -108,8 +108,7 @@ export function ssdStepEmulated(inputs: SsdStepInputs, options: { readonly dtype
   requireEmulator();
   const [b, h, p] = inputs.x.shape;
   const [, g, n] = inputs.B.shape;
-  const A = inputs.A?.data ?? inputs.ALog?.data.map((v) => -Math.exp(v));
-  if (!A) throw new InputError('A / ALog', 'one of them', 'neither');
+  const A = negativeA(inputs.A, inputs.ALog, h);
   const [lo, hi] = inputs.timeStepLimit ?? [0, Infinity];
   const dtypeCode = { float32: 0, float16: 1, bfloat16: 2 }[options.dtype];
   const es = options.dtype === 'float32' ? 4 : 2;

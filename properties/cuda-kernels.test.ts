@@ -56,8 +56,8 @@ describe.skipIf(!CUDA.available)(`CUDA kernels on ${CUDA.device?.name ?? 'no dev
     expectCudaMatches(spec, q, dtype));
 
   test.prop([ssdCaseSpec({ maxLength: 20 }), dtypes], { numRuns: 40 })('decode step kernel equals the reference step (with the dt limit)', expectCudaStepMatches);
-  // The step loads 8 rows per warp at once, as float4 when n is a multiple of 4: more rows than
-  // one pass, and both widths.
+  // The step has 16 warps of 4 rows (64 rows a pass), loaded as float4 when n is a multiple of
+  // 4: more rows than one pass, and both widths.
   const stepDims = fc.tuple(ssdCaseSpec({ maxLength: 4 }), fc.integer({ min: 1, max: 80 }), fc.oneof(fc.integer({ min: 1, max: 40 }).map((k) => 4 * k), fc.integer({ min: 1, max: 160 })))
     .map(([spec, p, n]) => ({ ...spec, dims: { ...spec.dims, headDim: p, stateSize: n } }));
   test.prop([stepDims, dtypes], { numRuns: 20 })('decode step kernel: p up to 80, n up to 160 (float4 and scalar rows)', expectCudaStepMatches);

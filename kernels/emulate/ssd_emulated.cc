@@ -94,13 +94,13 @@ void run_chunked(Reader& in, const char* out_path) {
   const ChunkScratch scratch{states.as<float>(), decay.as<float>(), dts.as<float>(), tf32 ? nullptr : cumsum.as<float>(), tf32 ? cumsum.as<double>() : nullptr};
   // As ssd_chunked.cu and ssd_chunked_mma.cu launch them.
   const dim3 states_grid(static_cast<unsigned>(h), static_cast<unsigned>(d.chunks), static_cast<unsigned>(b));
-  const dim3 outputs_grid(static_cast<unsigned>(h * (kernel4::padded_q(d) / kernel4::kTile)), static_cast<unsigned>(d.chunks), static_cast<unsigned>(b));
-  if (tf32) emulate::launch(states_grid, kernel4::kStatesThreads, kernel4_tf32::shared, sizeof kernel4_tf32::shared, kernel4_tf32::states_shared_bytes(p), [&] { kernel4_tf32::chunk_states_tf32(p, scratch); });
-  else emulate::launch(states_grid, kernel4::kStatesThreads, kernel4::shared, sizeof kernel4::shared, kernel4::states_shared_bytes(p), [&] { kernel4::chunk_states_mma(p, scratch); });
+  const dim3 outputs_grid(static_cast<unsigned>(h * (kernel4_parts::padded_q(d) / kernel4_parts::kTile)), static_cast<unsigned>(d.chunks), static_cast<unsigned>(b));
+  if (tf32) emulate::launch(states_grid, kernel4_parts::kStatesThreads, kernel4_tf32::shared, sizeof kernel4_tf32::shared, kernel4_tf32::states_shared_bytes(p), [&] { kernel4_tf32::chunk_states_tf32(p, scratch); });
+  else emulate::launch(states_grid, kernel4_parts::kStatesThreads, kernel4::shared, sizeof kernel4::shared, kernel4::states_shared_bytes(p), [&] { kernel4::chunk_states_mma(p, scratch); });
   emulate::launch(dim3(static_cast<unsigned>((hp * n + kStatePassingThreads - 1) / kStatePassingThreads), static_cast<unsigned>(h), static_cast<unsigned>(b)), kStatePassingThreads,
                   kernel4::shared, sizeof kernel4::shared, 0, [&] { state_passing_kernel(p, scratch); });
-  if (tf32) emulate::launch(outputs_grid, kernel4::kOutputsThreads, kernel4_tf32::shared, sizeof kernel4_tf32::shared, kernel4_tf32::outputs_shared_bytes(p), [&] { kernel4_tf32::chunk_outputs_tf32(p, scratch); });
-  else emulate::launch(outputs_grid, kernel4::kOutputsThreads, kernel4::shared, sizeof kernel4::shared, kernel4::outputs_shared_bytes(p), [&] { kernel4::chunk_outputs_mma(p, scratch); });
+  if (tf32) emulate::launch(outputs_grid, kernel4_parts::kOutputsThreads, kernel4_tf32::shared, sizeof kernel4_tf32::shared, kernel4_tf32::outputs_shared_bytes(p), [&] { kernel4_tf32::chunk_outputs_tf32(p, scratch); });
+  else emulate::launch(outputs_grid, kernel4_parts::kOutputsThreads, kernel4::shared, sizeof kernel4::shared, kernel4::outputs_shared_bytes(p), [&] { kernel4::chunk_outputs_mma(p, scratch); });
   write_all(out_path, {&y, &final_state});
 }
 

@@ -15,21 +15,20 @@ size_t ssd_chunked_mma_shared_bytes(const SsdParams& p) {
   return states > outputs ? states : outputs;
 }
 
-// Both variants share kTile (the row tiles of the outputs grid) and the thread counts.
-static_assert(kernel4::kTile == kernel4_tf32::kTile && kernel4::kStatesThreads == kernel4_tf32::kStatesThreads && kernel4::kOutputsThreads == kernel4_tf32::kOutputsThreads, "one grid");
+using namespace kernel4_parts;  // the tile and thread counts both variants share: one grid
 
 cudaError_t launch_chunk_states_mma(const SsdParams& p, ChunkScratch scratch, cudaStream_t stream) {
   const ChunkDims d(p);
   const dim3 grid(static_cast<unsigned>(d.H), static_cast<unsigned>(d.chunks), static_cast<unsigned>(p.batch));
-  if (kernel4_tf32::fits(p)) return launch_with_shared(kernel4_tf32::chunk_states_tf32, grid, kernel4::kStatesThreads, kernel4_tf32::states_shared_bytes(p), stream, p, scratch);
-  return launch_with_shared(kernel4::chunk_states_mma, grid, kernel4::kStatesThreads, kernel4::states_shared_bytes(p), stream, p, scratch);
+  if (kernel4_tf32::fits(p)) return launch_with_shared(kernel4_tf32::chunk_states_tf32, grid, kStatesThreads, kernel4_tf32::states_shared_bytes(p), stream, p, scratch);
+  return launch_with_shared(kernel4::chunk_states_mma, grid, kStatesThreads, kernel4::states_shared_bytes(p), stream, p, scratch);
 }
 
 cudaError_t launch_chunk_outputs_mma(const SsdParams& p, ChunkScratch scratch, cudaStream_t stream) {
   const ChunkDims d(p);
-  const dim3 grid(static_cast<unsigned>(d.H * (kernel4::padded_q(d) / kernel4::kTile)), static_cast<unsigned>(d.chunks), static_cast<unsigned>(p.batch));
-  if (kernel4_tf32::fits(p)) return launch_with_shared(kernel4_tf32::chunk_outputs_tf32, grid, kernel4::kOutputsThreads, kernel4_tf32::outputs_shared_bytes(p), stream, p, scratch);
-  return launch_with_shared(kernel4::chunk_outputs_mma, grid, kernel4::kOutputsThreads, kernel4::outputs_shared_bytes(p), stream, p, scratch);
+  const dim3 grid(static_cast<unsigned>(d.H * (padded_q(d) / kTile)), static_cast<unsigned>(d.chunks), static_cast<unsigned>(p.batch));
+  if (kernel4_tf32::fits(p)) return launch_with_shared(kernel4_tf32::chunk_outputs_tf32, grid, kOutputsThreads, kernel4_tf32::outputs_shared_bytes(p), stream, p, scratch);
+  return launch_with_shared(kernel4::chunk_outputs_mma, grid, kOutputsThreads, kernel4::outputs_shared_bytes(p), stream, p, scratch);
 }
 
 }  // namespace ssdcheck

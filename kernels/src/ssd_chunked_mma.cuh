@@ -38,13 +38,8 @@ using namespace kernel4_parts;
 
 using bf16 = __nv_bfloat16;
 
-constexpr int kStatesThreads = 256;   // 8 warps: 4 x 2 tiles of 16 x 64 over (p, n)
-constexpr int kOutputsThreads = 128;  // 4 warps: 16 rows each
-constexpr int kP = 64, kN = 128;      // head dim and state size, padded with zeros
 // Row strides in bf16: +8 (16 bytes) puts the 8 rows of an ldmatrix in different banks.
 constexpr int kLdP = kP + 8, kLdN = kN + 8;
-
-__host__ __device__ inline int padded_q(const ChunkDims& d) { return static_cast<int>((d.Q + kTile - 1) / kTile * kTile); }
 
 // The row and column a lane addresses in a stored 16 x 16 block for ldmatrix_x4, with the four
 // 8 x 8 matrices taken down first, (0, 0) (8, 0) (0, 8) (8, 8), or across first, (0, 0) (0, 8)
@@ -61,19 +56,12 @@ __global__ void __launch_bounds__(kStatesThreads) chunk_states_mma(SsdParams p, 
   const ChunkDims d(p);
   const int64_t h = blockIdx.x, c = blockIdx.y, b = blockIdx.z, g = h / (d.H / d.G);
   const int64_t len = min(d.Q, d.L - c * d.Q);
-  const int padded = static_cast<int>((len + kTile - 1) / kTile * kTile);
   double* cumsum = reinterpret_cast<double*>(shared);            // (padded Q)
   float* dts = reinterpret_cast<float*>(cumsum + padded_q(d));   // (padded Q)
   bf16* xhi = reinterpret_cast<bf16*>(dts + padded_q(d));        // (kTile, kLdP) X' of 64 steps, hi
   bf16* xlo = xhi + kTile * kLdP;                                // (kTile, kLdP) and lo
   bf16* bs2 = xlo + kTile * kLdP;                                // 2 x (kTile, kLdN) B of 64 steps, double-buffered
-  chunk_dt_cumsum<kStatesThreads>(p, d, b, c, h, len, padded, dts, cumsum);
-  const int64_t scan = ((b * d.chunks + c) * d.H + h) * d.Q;  // (b, chunks, h, q)
-  for (int t = threadIdx.x; t < len; t += kStatesThreads) {
-    scratch.dts[scan + t] = dts[t];
-    scratch.cumsum[scan + t] = static_cast<float>(cumsum[t]);
-  }
-  const double last = cumsum[len - 1];
+  const double last = scan_chunk<kStatesThreads>(p, d, b, c, h, len, dts, cumsum, scratch.dts, scratch.cumsum);
   const bf16* x = static_cast<const bf16*>(p.x);
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int m0 = warp % 4 * 16, n0 = warp / 4 * 64;  // the warp's 16 x 64 of (p, n)
@@ -289,11 +277,7 @@ __global__ void __launch_bounds__(kOutputsThreads) chunk_outputs_mma(SsdParams p
 }
 
 // 16-byte copies need p and n in whole 8s (row starts stay 16-byte aligned).
-inline bool fits(const SsdParams& p) {
-  const ChunkDims d(p);
-  return p.dtype == DType::BF16 && d.P <= kP && d.N <= kN && d.P % 8 == 0 && d.N % 8 == 0 && d.chunks <= 65535 && p.batch <= 65535 &&
-         d.H * (padded_q(d) / kTile) <= 0x7fffffff;
-}
+inline bool fits(const SsdParams& p) { return takes_shape(p, DType::BF16, 8); }
 
 inline size_t states_shared_bytes(const SsdParams& p) {
   return (sizeof(double) + sizeof(float)) * padded_q(ChunkDims(p)) + sizeof(bf16) * kTile * (2 * kLdP + 2 * kLdN);

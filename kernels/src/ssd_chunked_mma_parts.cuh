@@ -8,7 +8,35 @@
 namespace ssdcheck {
 namespace kernel4_parts {
 
-constexpr int kTile = 64;  // rows (steps) of a tile
+constexpr int kTile = 64;             // rows (steps) of a tile
+constexpr int kStatesThreads = 256;   // 8 warps: 4 x 2 tiles of 16 x 64 over (p, n)
+constexpr int kOutputsThreads = 128;  // 4 warps: 16 rows each
+constexpr int kP = 64, kN = 128;      // head dim and state size, padded with zeros
+
+__host__ __device__ inline int padded_q(const ChunkDims& d) { return static_cast<int>((d.Q + kTile - 1) / kTile * kTile); }
+
+// Whether a variant takes the shape: its dtype, p and n in whole `multiple`s (16-byte copies
+// keep row starts aligned) up to the tile, and the grid within CUDA's limits.
+inline bool takes_shape(const SsdParams& p, DType dtype, int multiple) {
+  const ChunkDims d(p);
+  return p.dtype == dtype && d.P <= kP && d.N <= kN && d.P % multiple == 0 && d.N % multiple == 0 && d.chunks <= 65535 && p.batch <= 65535 &&
+         d.H * (padded_q(d) / kTile) <= 0x7fffffff;
+}
+
+// A chunk-states block's scan (head h, chunk c, row b; len steps): dt and the in-chunk
+// cumulative sums into shared memory (float64), and both kept in scratch (b, chunks, h, q) for
+// the outputs stage, the sums as Kept. Returns the chunk's last sum, its total decay log.
+template <int Threads, typename Kept>
+__device__ __forceinline__ double scan_chunk(const SsdParams& p, const ChunkDims& d, int64_t b, int64_t c, int64_t h, int64_t len, float* dts, double* cumsum,
+                                             float* kept_dts, Kept* kept_sums) {
+  chunk_dt_cumsum<Threads>(p, d, b, c, h, len, static_cast<int>((len + kTile - 1) / kTile * kTile), dts, cumsum);
+  const int64_t at = ((b * d.chunks + c) * d.H + h) * d.Q;
+  for (int t = threadIdx.x; t < len; t += Threads) {
+    kept_dts[at + t] = dts[t];
+    kept_sums[at + t] = static_cast<Kept>(cumsum[t]);
+  }
+  return cumsum[len - 1];
+}
 
 // The chunk outputs block: (head, 64-row tile, chunk, row) from a grid of (H * tiles, chunks,
 // batch), heads fastest, the tiles with the most steps below the diagonal first.

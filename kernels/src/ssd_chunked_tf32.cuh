@@ -26,16 +26,11 @@ namespace kernel4_tf32 {
 
 using namespace kernel4_parts;
 
-constexpr int kStatesThreads = 256;   // 8 warps: 4 x 2 tiles of 16 x 64 over (p, n)
-constexpr int kOutputsThreads = 128;  // 4 warps: 16 rows each
-constexpr int kP = 64, kN = 128;      // head dim and state size, padded with zeros
 // Row strides in floats. Tiles read by ldmatrix (rows of n: C, B, the state): 132 floats = 528
 // bytes, so a matrix's 8 rows fall in different banks. Tiles read one float a lane, lane (g, t)
 // at row k + t or k + 2t and column g: 72 and 136 (8 banks apart a row), 68 for x (rows 2t).
 constexpr int kLdRows = kN + 4;
 constexpr int kLdXs = kP + 8, kLdB = kN + 8, kLdX = kP + 4;
-
-__host__ __device__ inline int padded_q(const ChunkDims& d) { return static_cast<int>((d.Q + kTile - 1) / kTile * kTile); }
 
 // ldmatrix addresses for float tiles (mma.cuh): four 8 x 4 matrices taken down first (rows +8,
 // then columns +4: an A fragment stored (m, k)) or across first (two B tiles stored (n, k)).
@@ -67,18 +62,11 @@ __global__ void __launch_bounds__(kStatesThreads) chunk_states_tf32(SsdParams p,
   const ChunkDims d(p);
   const int64_t h = blockIdx.x, c = blockIdx.y, b = blockIdx.z, g = h / (d.H / d.G);
   const int64_t len = min(d.Q, d.L - c * d.Q);
-  const int padded = static_cast<int>((len + kTile - 1) / kTile * kTile);
   double* cumsum = reinterpret_cast<double*>(shared);            // (padded Q)
   float* dts = reinterpret_cast<float*>(cumsum + padded_q(d));   // (padded Q)
   float* xs = dts + padded_q(d);                                 // (kTile, kLdXs) X' of 64 steps
   float* bs = xs + kTile * kLdXs;                                // (kTile, kLdB) B of those steps
-  chunk_dt_cumsum<kStatesThreads>(p, d, b, c, h, len, padded, dts, cumsum);
-  const int64_t scan = ((b * d.chunks + c) * d.H + h) * d.Q;  // (b, chunks, h, q)
-  for (int t = threadIdx.x; t < len; t += kStatesThreads) {
-    scratch.dts[scan + t] = dts[t];
-    scratch.cumsum64[scan + t] = cumsum[t];
-  }
-  const double last = cumsum[len - 1];
+  const double last = scan_chunk<kStatesThreads>(p, d, b, c, h, len, dts, cumsum, scratch.dts, scratch.cumsum64);
   const float* x = static_cast<const float*>(p.x);
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, gq = lane / 4, tq = lane % 4;
   const int m0 = warp % 4 * 16, n0 = warp / 4 * 64;  // the warp's 16 x 64 of (p, n)
@@ -207,11 +195,7 @@ __global__ void __launch_bounds__(kOutputsThreads) chunk_outputs_tf32(SsdParams 
 }
 
 // 16-byte copies need p and n in whole 4s.
-inline bool fits(const SsdParams& p) {
-  const ChunkDims d(p);
-  return p.dtype == DType::F32 && d.P <= kP && d.N <= kN && d.P % 4 == 0 && d.N % 4 == 0 && d.chunks <= 65535 && p.batch <= 65535 &&
-         d.H * (padded_q(d) / kTile) <= 0x7fffffff;
-}
+inline bool fits(const SsdParams& p) { return takes_shape(p, DType::F32, 4); }
 
 inline size_t states_shared_bytes(const SsdParams& p) {
   return (sizeof(double) + sizeof(float)) * padded_q(ChunkDims(p)) + sizeof(float) * kTile * (kLdXs + kLdB);
