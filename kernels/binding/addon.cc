@@ -439,7 +439,8 @@ StepLaunch prepare_step(Napi::Env env, const Napi::Object& a) {
   DeviceTensor* dt = tensor_arg(env, a, "dt");
   expect(env, "dt", dt, {b, h}, DType::F32);
   const HeadArgs heads = head_args(env, a, h);
-  if (n > 4096) fail(env, "B", "a state size n <= 4096 (B and C are staged in shared memory)", std::to_string(n));
+  // The step kernel counts state rows in 32 bits (ssd_step.cuh's cursor).
+  if (b * h * p > (int64_t{1} << 30)) fail(env, "state", "at most 2^30 rows (b * h * p)", std::to_string(b * h * p));
   ssdcheck::StepParams params{};
   params.batch = b; params.heads = h; params.head_dim = p; params.groups = g; params.state_size = n;
   limits(env, a, &params.dt_lo, &params.dt_hi);

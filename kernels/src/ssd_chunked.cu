@@ -160,9 +160,8 @@ cudaError_t launch_kernel2_outputs(const SsdParams& p, ChunkScratch scratch, cud
 }  // namespace
 
 cudaError_t launch_state_passing(const SsdParams& p, ChunkScratch scratch, cudaStream_t stream) {
-  const ChunkDims d(p);
-  const dim3 grid(static_cast<unsigned>((d.P * d.N + kStatePassingThreads - 1) / kStatePassingThreads), static_cast<unsigned>(d.H), static_cast<unsigned>(p.batch));
-  state_passing_kernel<<<grid, kStatePassingThreads, 0, stream>>>(p, scratch);
+  if (state_passing_vectors(ChunkDims(p))) state_passing_kernel<4><<<state_passing_grid(p), kStatePassingThreads, 0, stream>>>(p, scratch);
+  else state_passing_kernel<1><<<state_passing_grid(p), kStatePassingThreads, 0, stream>>>(p, scratch);
   return cudaGetLastError();
 }
 
@@ -200,11 +199,21 @@ cudaError_t launch_ssd_chunked(const SsdParams& p, cudaStream_t stream) {
   const size_t per_chunk_head = static_cast<size_t>(p.batch * d.chunks * d.H);
   const size_t floats = sizeof(float) * per_chunk_head, steps = static_cast<size_t>(d.Q);
   const bool mma = kernel == ChunkedKernel::Kernel4, scan_f64 = mma && ssd_chunked_mma_scan_f64(p);
-  cudaError_t err = cudaMallocAsync(reinterpret_cast<void**>(&scratch.states), floats * static_cast<size_t>(d.P * d.N), stream);
-  if (err == cudaSuccess) err = cudaMallocAsync(reinterpret_cast<void**>(&scratch.decay), floats, stream);
-  if (err == cudaSuccess && mma) err = cudaMallocAsync(reinterpret_cast<void**>(&scratch.dts), floats * steps, stream);
-  if (err == cudaSuccess && mma && !scan_f64) err = cudaMallocAsync(reinterpret_cast<void**>(&scratch.cumsum), floats * steps, stream);
-  if (err == cudaSuccess && scan_f64) err = cudaMallocAsync(reinterpret_cast<void**>(&scratch.cumsum64), sizeof(double) * per_chunk_head * steps, stream);
+  // One allocation for all of it (each cudaMallocAsync costs host time at short lengths), each
+  // part starting 256-byte aligned as its own allocation would (float4 and double accesses).
+  const auto part = [](size_t bytes) { return (bytes + 255) / 256 * 256; };
+  const size_t states = part(floats * static_cast<size_t>(d.P * d.N)), decay = part(floats);
+  const size_t dts = mma ? part(floats * steps) : 0, sums = mma && !scan_f64 ? part(floats * steps) : 0;
+  const size_t sums64 = scan_f64 ? part(sizeof(double) * per_chunk_head * steps) : 0;
+  unsigned char* slab = nullptr;
+  cudaError_t err = cudaMallocAsync(reinterpret_cast<void**>(&slab), states + decay + dts + sums + sums64, stream);
+  if (err == cudaSuccess) {
+    scratch.states = reinterpret_cast<float*>(slab);
+    scratch.decay = reinterpret_cast<float*>(slab + states);
+    scratch.dts = dts ? reinterpret_cast<float*>(slab + states + decay) : nullptr;
+    scratch.cumsum = sums ? reinterpret_cast<float*>(slab + states + decay + dts) : nullptr;
+    scratch.cumsum64 = sums64 ? reinterpret_cast<double*>(slab + states + decay + dts + sums) : nullptr;
+  }
   if (err == cudaSuccess) {
     switch (kernel) {
       case ChunkedKernel::Kernel4: err = launch_chunk_states_mma(p, scratch, stream); break;
@@ -220,9 +229,7 @@ cudaError_t launch_ssd_chunked(const SsdParams& p, cudaStream_t stream) {
       default: err = launch_kernel2_outputs(p, scratch, stream); break;
     }
   }
-  for (void* buffer : {static_cast<void*>(scratch.states), static_cast<void*>(scratch.decay), static_cast<void*>(scratch.dts), static_cast<void*>(scratch.cumsum), static_cast<void*>(scratch.cumsum64)}) {
-    if (buffer) cudaFreeAsync(buffer, stream);
-  }
+  if (slab) cudaFreeAsync(slab, stream);
   return err;
 }
 

@@ -63,9 +63,9 @@ __device__ void chunk_dt_cumsum(const SsdParams& p, const ChunkDims& d, int64_t 
   }
 }
 
-// Chunk states in place -> starting states, and the final state. One thread per state value,
-// chunks in order, eight chunks' values loaded at once, so the loop is bound by bandwidth
-// rather than by one load's latency per chunk.
+// Chunk states in place -> starting states, and the final state (ssd_state_passing.cuh). One
+// thread per 4 state values, chunks in order, eight chunks' values loaded at once, so the loop
+// is bound by bandwidth rather than by one load's latency per chunk.
 cudaError_t launch_state_passing(const SsdParams& p, ChunkScratch scratch, cudaStream_t stream);
 
 // Tensor-core path (ssd_chunked_tc.cu): whether the shape fits its tiles, its shared memory,
