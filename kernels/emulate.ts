@@ -1,6 +1,6 @@
 /**
  * The CUDA kernels that have a CPU emulation (kernels/emulate/: kernel4, the chunked SSD on
- * mma.sync in bf16 and fp32, and the decode step's kernel5), run through it: their fragment bookkeeping, masks and tile
+ * mma.sync in bf16 and fp32, and the decode step's kernel4), run through it: their fragment bookkeeping, masks and tile
  * loops checked on any machine with g++, CI included, before the GPU gate runs them for real.
  * The emulator binary is built on first use into build/emulate/ (about 10 s).
  */
@@ -103,7 +103,7 @@ export function ssdEmulated(inputs: SsdInputs, options: { readonly chunkSize: nu
   };
 }
 
-/** One decode step through the step's kernel5 on the CPU, as ssdStepCuda launches it. */
+/** One decode step through the step's kernel4 on the CPU, as ssdStepCuda launches it. */
 export function ssdStepEmulated(inputs: SsdStepInputs, options: { readonly dtype: DeviceDType }): SsdStepOutputs {
   requireEmulator();
   const [b, h, p] = inputs.x.shape;

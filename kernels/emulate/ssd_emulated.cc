@@ -1,5 +1,5 @@
 // Runs the chunked SSD's kernel4 (chunk states, state passing, chunk outputs; bf16, or fp32 on
-// 3xTF32) or the decode step's kernel5 on a CPU, through cuda_on_cpu.h, exactly as the launchers in kernels/src launch
+// 3xTF32) or the decode step's kernel4 on a CPU, through cuda_on_cpu.h, exactly as the launchers in kernels/src launch
 // them. kernels/emulate.ts writes the input file and reads the output file (layouts below).
 //
 //   ssd_emulated chunked IN OUT   IN: int64 b l h p g n q dtype (0 f32, 2 bf16); float dt_lo dt_hi;
@@ -109,11 +109,8 @@ void run_chunked(Reader& in, const char* out_path) {
 template <typename T, int V>
 void launch_step(const ssdcheck::StepParams& p) {
   using namespace ssdcheck;
-  // As ssd_step.cu launches it, with room for one block and a part of another held at once, so
-  // the warps take several rounds of units and the last block has warps with none.
-  const step5::StepWork work = step5::plan_step(p, 2 * step5::kWarps - 5);
-  emulate::launch(dim3(static_cast<unsigned>((work.warps + step5::kWarps - 1) / step5::kWarps)), step5::kThreads, ssdcheck::kernel4::shared, sizeof ssdcheck::kernel4::shared, 0,
-                  [&] { step5::ssd_step_kernel5<T, V>(p, work); });
+  emulate::launch(dim3(static_cast<unsigned>(p.heads), static_cast<unsigned>(p.batch)), step4::kThreads, ssdcheck::kernel4::shared, sizeof ssdcheck::kernel4::shared, 0,
+                  [&] { step4::ssd_step_kernel4<T, V>(p); });
 }
 
 void run_step(Reader& in, const char* out_path) {
@@ -131,7 +128,7 @@ void run_step(Reader& in, const char* out_path) {
   p.state = state.as<float>(); p.x = x.as<void>(); p.dt = dt.as<float>(); p.A = A.as<float>(); p.B = B.as<void>(); p.C = C.as<void>(); p.D = D.as<float>();
   p.dt_bias = dt_bias.as<float>(); p.y = y.as<void>();
   // As ssd_step.cu's launch_ssd_step picks the kernel.
-  const bool vectors = step5::vector_rows(p);
+  const bool vectors = step4::vector_rows(p);
   switch (p.dtype) {
     case DType::F32: vectors ? launch_step<float, 4>(p) : launch_step<float, 1>(p); break;
     case DType::F16: vectors ? launch_step<__half, 4>(p) : launch_step<__half, 1>(p); break;

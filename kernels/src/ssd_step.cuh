@@ -1,30 +1,31 @@
 // One decode step (reference/ssd/recurrent.ts ssdStep) for a batch, state updated in place:
 // S = exp(dt A) S + dt x B^T, y = S C + D x, with the dt limit (pass (0, inf) for HF's step).
 //
-// kernel5: persistent warps. The state is cut into units of kRows whole rows p of one (row,
-// head); a launch has only as many warps as the GPU holds at once (or fewer: as many as make
-// every warp's share equal to within one unit), and warp w takes units w, w + T, w + 2T, ...
-// of the T warps. A warp's units go by pieces of 32 V columns of n (one piece for n = 128):
-// the next piece's state rows are loaded while this piece is updated and stored, so a warp
-// keeps its bytes in flight from start to end, and no block waits on its slowest warp or on a
-// block launch. Lanes stride over n (float4 when n is a multiple of 4), every state value is
-// read once and written once, coalesced; y_p is a warp-shuffle sum. The step is bound by the
-// state's bytes, 2 * b*h*p*n*4.
-// kernel4 (one block of 16 warps per (row, head), one round trip per warp) lost ~3 us a launch
-// to its blocks' ramp-down: 143.5 us at batch 64 against 140 us per 64 rows at batch 256
-// (kernels/dev/ssd_step_kernel4.cuh, with kernel1 to kernel3).
+// kernel4: one block of 16 warps per (head, row); a warp owns kRows whole rows p of the state at
+// a time and issues all their loads (float4 when n is a multiple of 4) before any store; its
+// lanes stride over n, every state value is read once and written once, coalesced, and y_p is
+// a warp-shuffle sum. Each lane reads its own B and C values from global memory (L1 serves
+// the block's repeats): no shared staging, no barrier, so a warp's state loads go out at once
+// and its block holds no other warp back. 16 warps of 4 rows cover p = 64 in one pass (one
+// round trip per warp); at most 64 registers, so 2 blocks (32 warps) share an SM: the step is
+// bound by the state's bytes, 2 * b*h*p*n*4, and wants them in flight.
+// H200, Codestral shape: 7.1 us at batch 1, 89.0% of the copy ceiling at 64, 90.9% at 256.
+// Measured no better in the same run: 8 warps of 8 rows at 3 blocks an SM (145.5 us at batch
+// 64 against 143.8), and streaming cache hints (__ldcs/__stcs) on the state (149.1 us).
+// Also measured no better: kernel5, persistent warps dealt the rows evenly with the next rows'
+// loads overlapping this one's stores (144.5 us at batch 64 against 142.0 in one run).
+// (kernel1 to kernel3 and kernel5, with their numbers: kernels/dev/.)
 // The kernel lives in this header so kernels/emulate can run it on a CPU; ssd_step.cu launches it.
 #pragma once
 #include "dtype.cuh"
 #include "params.h"
 
 namespace ssdcheck {
-namespace step5 {
+namespace step4 {
 
 constexpr int kWarps = 16;
 constexpr int kThreads = kWarps * 32;
-constexpr int kBlocksPerSm = 2;  // at most 64 registers a thread
-constexpr int kRows = 2;         // rows of a unit: 2 x 512 bytes of state for n = 128
+constexpr int kRows = 4;  // rows of one warp in flight: 4 x 512 bytes per warp for n = 128
 
 // V consecutive values as float (V = 4 floats: one 16-byte access).
 template <int V> __device__ __forceinline__ void load_floats(float (&dst)[V], const float* src) {
@@ -43,96 +44,46 @@ template <int V> __device__ __forceinline__ void store_floats(float* dst, const 
   }
 }
 
-// How the units are dealt: `warps` warps (T), each taking every T-th unit of `units`.
-struct StepWork {
-  int64_t units, warps;
-};
-
-// As few rounds as the resident warps allow, then as few warps as give every warp that many
-// units or one less: a batch of 64 on an H200 (262144 units, 4224 resident warps) is 63 rounds
-// of 4162 warps, where a plain 4224 would leave 256 warps a 63rd unit to finish alone.
-// The unit count must fit the kernel's 32-bit cursor: the binding allows at most 2^30 rows.
-inline StepWork plan_step(const StepParams& p, int64_t resident_warps) {
-  const int64_t units = p.batch * p.heads * ((p.head_dim + kRows - 1) / kRows);
-  const int64_t rounds = (units + resident_warps - 1) / resident_warps;
-  return {units, (units + rounds - 1) / rounds};
-}
-
-// Where a warp is: its unit u (kRows rows p0.. of state row bh = b * H + h) and the piece j of
-// it (columns j 32 V + lane V ...). 32-bit: plan_step bounds the unit count.
-struct Cursor {
-  int u, j;
-};
-
 template <typename T, int V>
-__global__ void __launch_bounds__(kThreads, kBlocksPerSm) ssd_step_kernel5(StepParams p, StepWork work) {
-  const int64_t P = p.head_dim, N = p.state_size;
-  const int H = static_cast<int>(p.heads), G = static_cast<int>(p.groups), per_head = static_cast<int>((P + kRows - 1) / kRows);
-  const int pieces_per_unit = static_cast<int>((N + 32 * V - 1) / (32 * V));
-  const int warp = blockIdx.x * kWarps + threadIdx.x / 32, lane = threadIdx.x % 32;
-  const int stride = static_cast<int>(work.warps);
-  if (warp >= stride) return;  // the last block's spare warps: their units are others'
+__global__ void __launch_bounds__(kThreads, 2) ssd_step_kernel4(StepParams p) {
+  const int64_t h = blockIdx.x, b = blockIdx.y;
+  const int64_t H = p.heads, P = p.head_dim, N = p.state_size, G = p.groups;
+  const int64_t g = h / (H / G);
   const T* x = static_cast<const T*>(p.x);
-  // The state rows of a piece are loaded one piece ahead; B, C, x and dt (L1 and L2 hits)
-  // when it is used, while the next piece's state is in flight.
-  const auto rows_of = [&](Cursor at, int* p0, int* n) {
-    const int bh = at.u / per_head;
-    *p0 = (at.u - bh * per_head) * kRows;
-    *n = at.j * 32 * V + lane * V;
-    return p.state + (static_cast<int64_t>(bh) * P + *p0) * N + *n;
-  };
-  const auto load_state = [&](Cursor at, float (&s)[kRows][V]) {
-    int p0 = 0, n = 0;
-    const float* rows = rows_of(at, &p0, &n);
+  const T* Bg = static_cast<const T*>(p.B) + (b * G + g) * N;  // (N) this row's group
+  const T* Cg = static_cast<const T*>(p.C) + (b * G + g) * N;
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  float* state = p.state + (b * H + h) * P * N;
+  for (int64_t p0 = warp * kRows; p0 < P; p0 += kWarps * kRows) {
+    float acc[kRows] = {};
+    for (int64_t n = lane * V; n < N; n += 32 * V) {
+      float s[kRows][V];
 #pragma unroll
-    for (int r = 0; r < kRows; ++r)
-      if (p0 + r < P && n < N) load_floats(s[r], rows + r * N);
-  };
-  const auto advance = [&](Cursor at) { return at.j + 1 < pieces_per_unit ? Cursor{at.u, at.j + 1} : Cursor{at.u + stride, 0}; };
-  float now[kRows][V], next[kRows][V];
-  float acc[kRows] = {};
-  Cursor at{warp, 0};
-  if (at.u < work.units) load_state(at, now);
-  while (at.u < work.units) {
-    const Cursor ahead = advance(at);
-    if (ahead.u < work.units) load_state(ahead, next);
-    int p0 = 0, n = 0;
-    float* rows = rows_of(at, &p0, &n);
-    const int bh = at.u / per_head, h = bh % H, bg = bh / H * G + h / (H / G);
-    float bv[V], cv[V];
+      for (int r = 0; r < kRows; ++r)
+        if (p0 + r < P) load_floats(s[r], state + (p0 + r) * N + n);
+      float bv[V], cv[V];
 #pragma unroll
-    for (int v = 0; v < V; ++v) {
-      bv[v] = n < N ? load(static_cast<const T*>(p.B), static_cast<int64_t>(bg) * N + n + v) : 0.f;
-      cv[v] = n < N ? load(static_cast<const T*>(p.C), static_cast<int64_t>(bg) * N + n + v) : 0.f;
-    }
-    const float dt = discretise_dt(p.dt[bh], p.dt_bias[h], p.dt_lo, p.dt_hi);
-    const float decay = expf(dt * p.A[h]);
-    const T* xs = x + static_cast<int64_t>(bh) * P + p0;  // x of the unit's rows
-#pragma unroll
-    for (int r = 0; r < kRows; ++r) {
-      if (p0 + r >= P || n >= N) continue;
-      const float dtx = dt * load(xs, r);
-#pragma unroll
-      for (int v = 0; v < V; ++v) {
-        now[r][v] = decay * now[r][v] + dtx * bv[v];
-        acc[r] += now[r][v] * cv[v];
-      }
-      store_floats(rows + r * N, now[r]);
-    }
-    if (ahead.j == 0) {  // the unit's last piece: y of its rows
-      const float D = p.D ? p.D[h] : 0.f;
+      for (int k = 0; k < V; ++k) bv[k] = load(Bg, n + k), cv[k] = load(Cg, n + k);
+      const float dt = discretise_dt(p.dt[b * H + h], p.dt_bias[h], p.dt_lo, p.dt_hi);
+      const float decay = expf(dt * p.A[h]);
 #pragma unroll
       for (int r = 0; r < kRows; ++r) {
-        for (int offset = 16; offset > 0; offset /= 2) acc[r] += __shfl_xor_sync(0xffffffffu, acc[r], offset);
-        if (lane == 0 && p0 + r < P) store(static_cast<T*>(p.y), static_cast<int64_t>(bh) * P + p0 + r, acc[r] + D * load(xs, r));
-        acc[r] = 0.f;
+        if (p0 + r >= P) continue;
+        const float dtx = dt * load(x, (b * H + h) * P + p0 + r);
+#pragma unroll
+        for (int k = 0; k < V; ++k) {
+          s[r][k] = decay * s[r][k] + dtx * bv[k];
+          acc[r] += s[r][k] * cv[k];
+        }
+        store_floats(state + (p0 + r) * N + n, s[r]);
       }
     }
+    const float D = p.D ? p.D[h] : 0.f;
 #pragma unroll
-    for (int r = 0; r < kRows; ++r)
-#pragma unroll
-      for (int v = 0; v < V; ++v) now[r][v] = next[r][v];
-    at = ahead;
+    for (int r = 0; r < kRows; ++r) {
+      for (int offset = 16; offset > 0; offset /= 2) acc[r] += __shfl_xor_sync(0xffffffffu, acc[r], offset);
+      if (lane == 0 && p0 + r < P) store(static_cast<T*>(p.y), (b * H + h) * P + p0 + r, acc[r] + D * load(x, (b * H + h) * P + p0 + r));
+    }
   }
 }
 
@@ -140,5 +91,5 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerSm) ssd_step_kernel5(StepP
 // a device allocation, 256-byte aligned).
 inline bool vector_rows(const StepParams& p) { return p.state_size % 4 == 0; }
 
-}  // namespace step5
+}  // namespace step4
 }  // namespace ssdcheck
