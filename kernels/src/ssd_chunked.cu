@@ -195,7 +195,7 @@ cudaError_t launch_ssd_chunked(const SsdParams& p, cudaStream_t stream) {
   const ChunkedKernel kernel = ssd_chunked_kernel(p);
   if (!ssd_chunked_takes(p, kernel)) return cudaErrorInvalidValue;  // the binding says why first
   const ChunkDims d(p);
-  ChunkScratch scratch{nullptr, nullptr, nullptr, nullptr, nullptr};
+  ChunkScratch scratch{nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
   const size_t per_chunk_head = static_cast<size_t>(p.batch * d.chunks * d.H);
   const size_t floats = sizeof(float) * per_chunk_head, steps = static_cast<size_t>(d.Q);
   const bool mma = kernel == ChunkedKernel::Kernel4, scan_f64 = mma && ssd_chunked_mma_scan_f64(p);
@@ -205,14 +205,16 @@ cudaError_t launch_ssd_chunked(const SsdParams& p, cudaStream_t stream) {
   const size_t states = part(floats * static_cast<size_t>(d.P * d.N)), decay = part(floats);
   const size_t dts = mma ? part(floats * steps) : 0, sums = mma && !scan_f64 ? part(floats * steps) : 0;
   const size_t sums64 = scan_f64 ? part(sizeof(double) * per_chunk_head * steps) : 0;
+  const size_t cb = mma ? part(sizeof(float) * ssd_chunked_mma_cb_floats(p)) : 0;
   unsigned char* slab = nullptr;
-  cudaError_t err = cudaMallocAsync(reinterpret_cast<void**>(&slab), states + decay + dts + sums + sums64, stream);
+  cudaError_t err = cudaMallocAsync(reinterpret_cast<void**>(&slab), states + decay + dts + sums + sums64 + cb, stream);
   if (err == cudaSuccess) {
     scratch.states = reinterpret_cast<float*>(slab);
     scratch.decay = reinterpret_cast<float*>(slab + states);
     scratch.dts = dts ? reinterpret_cast<float*>(slab + states + decay) : nullptr;
     scratch.cumsum = sums ? reinterpret_cast<float*>(slab + states + decay + dts) : nullptr;
     scratch.cumsum64 = sums64 ? reinterpret_cast<double*>(slab + states + decay + dts + sums) : nullptr;
+    scratch.cb = cb ? reinterpret_cast<float*>(slab + states + decay + dts + sums + sums64) : nullptr;
   }
   if (err == cudaSuccess) {
     switch (kernel) {

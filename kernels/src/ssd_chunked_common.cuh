@@ -17,13 +17,15 @@ struct ChunkDims {
 // replaced by the state passing with the state at the chunk's start; and each chunk's total
 // decay log (b, chunks, h). kernel4 (ssd_chunked_mma.cu) also keeps each step's dt and
 // in-chunk cumulative sum (b, chunks, h, q), so its outputs stage does not redo the scan: the
-// sums as float for bf16, as float64 for fp32. Paths leave what they do not use null.
+// sums as float for bf16, as float64 for fp32; for bf16 also C B^T once per chunk and group.
+// Paths leave what they do not use null.
 struct ChunkScratch {
   float* states;
   float* decay;
   float* dts;
   float* cumsum;
   double* cumsum64;
+  float* cb;  // kernel4 bf16: each chunk's and group's C B^T tiles (ssd_chunked_mma.cuh)
 };
 
 // dt (softplus, limits) and the inclusive cumulative sum of dt * A for steps [0, padded) of the
@@ -80,6 +82,7 @@ cudaError_t launch_chunk_outputs_tc(const SsdParams& p, ChunkScratch scratch, cu
 // and for fp32 whether the scan is kept as float64.
 bool ssd_chunked_mma_fits(const SsdParams& p);
 bool ssd_chunked_mma_scan_f64(const SsdParams& p);
+size_t ssd_chunked_mma_cb_floats(const SsdParams& p);  // scratch.cb's size, 0 where unused
 size_t ssd_chunked_mma_shared_bytes(const SsdParams& p);
 cudaError_t launch_chunk_states_mma(const SsdParams& p, ChunkScratch scratch, cudaStream_t stream);
 cudaError_t launch_chunk_outputs_mma(const SsdParams& p, ChunkScratch scratch, cudaStream_t stream);
