@@ -99,8 +99,9 @@ void run_chunked(Reader& in, const char* out_path) {
   if (tf32) emulate::launch(states_grid, kernel4_parts::kStatesThreads, kernel4_tf32::shared, sizeof kernel4_tf32::shared, kernel4_tf32::states_shared_bytes(p), [&] { kernel4_tf32::chunk_states_tf32(p, scratch); });
   else emulate::launch(states_grid, kernel4_parts::kStatesThreads, kernel4::shared, sizeof kernel4::shared, kernel4::states_shared_bytes(p), [&] { kernel4::chunk_states_mma(p, scratch); });
   emulate::launch(state_passing_grid(p), kStatePassingThreads, kernel4::shared, sizeof kernel4::shared, 0, [&] {
-    if (state_passing_vectors(d)) state_passing_kernel<4>(p, scratch);
-    else state_passing_kernel<1>(p, scratch);
+    if (!tf32) state_passing_kernel<4, true>(p, scratch);  // as ssd_chunked.cu: kernel4 bf16 keeps them split
+    else if (state_passing_vectors(d)) state_passing_kernel<4, false>(p, scratch);
+    else state_passing_kernel<1, false>(p, scratch);
   });
   if (tf32) emulate::launch(outputs_grid, kernel4_parts::kOutputsThreads, kernel4_tf32::shared, sizeof kernel4_tf32::shared, kernel4_tf32::outputs_shared_bytes(p), [&] { kernel4_tf32::chunk_outputs_tf32(p, scratch); });
   else {

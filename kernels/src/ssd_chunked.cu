@@ -159,9 +159,10 @@ cudaError_t launch_kernel2_outputs(const SsdParams& p, ChunkScratch scratch, cud
 
 }  // namespace
 
-cudaError_t launch_state_passing(const SsdParams& p, ChunkScratch scratch, cudaStream_t stream) {
-  if (state_passing_vectors(ChunkDims(p))) state_passing_kernel<4><<<state_passing_grid(p), kStatePassingThreads, 0, stream>>>(p, scratch);
-  else state_passing_kernel<1><<<state_passing_grid(p), kStatePassingThreads, 0, stream>>>(p, scratch);
+cudaError_t launch_state_passing(const SsdParams& p, ChunkScratch scratch, bool split, cudaStream_t stream) {
+  if (split) state_passing_kernel<4, true><<<state_passing_grid(p), kStatePassingThreads, 0, stream>>>(p, scratch);
+  else if (state_passing_vectors(ChunkDims(p))) state_passing_kernel<4, false><<<state_passing_grid(p), kStatePassingThreads, 0, stream>>>(p, scratch);
+  else state_passing_kernel<1, false><<<state_passing_grid(p), kStatePassingThreads, 0, stream>>>(p, scratch);
   return cudaGetLastError();
 }
 
@@ -223,7 +224,8 @@ cudaError_t launch_ssd_chunked(const SsdParams& p, cudaStream_t stream) {
       default: err = launch_kernel2_states(p, scratch, stream); break;
     }
   }
-  if (err == cudaSuccess) err = launch_state_passing(p, scratch, stream);
+  // kernel4 bf16 (p, n in 8s: 4 values a thread) keeps the starting states split.
+  if (err == cudaSuccess) err = launch_state_passing(p, scratch, mma && !scan_f64, stream);
   if (err == cudaSuccess) {
     switch (kernel) {
       case ChunkedKernel::Kernel4: err = launch_chunk_outputs_mma(p, scratch, stream); break;

@@ -8,8 +8,9 @@
 //     row): W = C B^T once per group, which the group's heads (16 in Codestral) share, kept in
 //     scratch in mma accumulator order.
 //   chunk outputs: one block of 4 warps per (head, 64-row tile, chunk, row); a warp owns 16
-//     rows. y = exp(cs_i) C S_start^T with C as A fragments (the state staged half of n at a
-//     time), then per 64-step tile the warp's W fragments, the bracket exp(cs_i - cs_j) dt_j
+//     rows. y = exp(cs_i) C S_start^T with C as A fragments (the state, which the state passing
+//     keeps split into bf16 hi + lo, copied half of n at a time), then per 64-step tile the
+//     warp's W fragments, the bracket exp(cs_i - cs_j) dt_j
 //     [j <= i] applied in place, and y += W x with W's accumulators repacked as A fragments: no
 //     round trip through shared memory. W and x tiles arrive by cp.async, double-buffered: tile
 //     t + 1 lands while tile t is multiplied.
@@ -22,7 +23,7 @@
 // intermediates and far below bf16's own output rounding (2^-9). The scan is float64, kept as
 // float: exp(cs_i - cs_j) then carries ~1e-5 relative error for sums in the hundreds.
 //
-// ptxas (sm_90a): chunk outputs 122 registers and 52 KB of shared memory for chunk 256 (4
+// ptxas (sm_90a): chunk outputs 123 registers and 52 KB of shared memory for chunk 256 (4
 // blocks of 4 warps an SM; computing C B^T itself it needed 149 and 63.5 KB, 3 blocks), C B^T
 // 60, chunk states 80. What ncu shows is the limit, and what was tried: reports/perf/README.md.
 //
@@ -229,16 +230,19 @@ __global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParam
     copy_steps<bf16, kTile, kP, kLdP, kOutputsThreads>(buffer(t) + kWSlots, x, d, b, c, h, d.H, d.P, t * kTile, len);
     cp_async_commit();
   };
-  // Half of the starting state, n in [half kN / 2, + kN / 2), split into hi + lo.
+  // Half of the starting state, n in [half kN / 2, + kN / 2), as the state passing kept it
+  // split (each 4 values: their bf16 hi halves, then their lo halves): copied as it is.
   const float* start = scratch.states + ((b * d.chunks + c) * d.H + h) * d.P * d.N;  // (p, n)
   const auto stage_state = [&](int half) {
+#pragma unroll 4
     for (int e = threadIdx.x; e < kP * (kN / 8); e += kOutputsThreads) {
       const int pi = e / (kN / 8), k = e % (kN / 8) * 4, n = half * (kN / 2) + k;
-      const float4 v = pi < d.P && n < d.N ? *reinterpret_cast<const float4*>(start + pi * d.N + n) : make_float4(0.f, 0.f, 0.f, 0.f);
-      const SplitPair s01 = split_bf16(v.x, v.y), s23 = split_bf16(v.z, v.w);
-      *reinterpret_cast<uint2*>(shi + pi * kLdH + k) = make_uint2(s01.hi, s23.hi);
-      *reinterpret_cast<uint2*>(slo + pi * kLdH + k) = make_uint2(s01.lo, s23.lo);
+      const bool valid = pi < d.P && n < d.N;
+      const float* four = valid ? start + pi * d.N + n : start;
+      cp_async_8(shi + pi * kLdH + k, four, valid);
+      cp_async_8(slo + pi * kLdH + k, four + 2, valid);
     }
+    cp_async_commit();
   };
   copy_steps<bf16, kTile, kN, kLdN, kOutputsThreads>(bc, static_cast<const bf16*>(p.C), d, b, c, g, d.G, d.N, i0, len);
   load_scan<kOutputsThreads>(d, tile, scratch.cumsum, scratch.dts, cumsum, dts);
@@ -261,6 +265,7 @@ __global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParam
     if (half == 1) {
       __syncthreads();  // the first half is consumed
       stage_state(1);
+      cp_async_wait_all();  // (tile 0 too, committed before it)
       __syncthreads();
     }
 #pragma unroll

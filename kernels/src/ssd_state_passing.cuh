@@ -1,6 +1,7 @@
 // The state passing shared by the chunked paths (launched from ssd_chunked.cu): chunk states in
 // place -> starting states, and the final state. A header so kernels/emulate can run it too.
 #pragma once
+#include "mma.cuh"
 #include "ssd_chunked_common.cuh"
 
 namespace ssdcheck {
@@ -27,11 +28,22 @@ template <int V> __device__ __forceinline__ void store_values(float* p, const Va
   else *p = in.v[0];
 }
 
+// Starting states kept split (kernel4 bf16, whose outputs stage multiplies them as bf16 hi +
+// lo): each 4 values' 16 bytes become their 4 hi halves then their 4 lo halves, in place, so
+// the outputs stage copies them to shared memory as they are (cp.async, 8 bytes) instead of
+// every row tile's block loading and splitting the same floats.
+__device__ __forceinline__ void store_split(float* p, const Values<4>& in) {
+  const SplitPair s01 = split_bf16(in.v[0], in.v[1]), s23 = split_bf16(in.v[2], in.v[3]);
+  *reinterpret_cast<uint4*>(p) = make_uint4(s01.hi, s23.hi, s01.lo, s23.lo);
+}
+
 // One thread per V state values, chunks in order, eight chunks' values in flight at once (128
 // bytes a thread for V = 4): ncu showed the scalar version, 32 bytes a thread at 109 registers
-// and a quarter occupancy, at 57% of DRAM bandwidth.
-template <int V>
+// and a quarter occupancy, at 57% of DRAM bandwidth. Split: the starting states as
+// store_split keeps them (V = 4); the final state stays float.
+template <int V, bool Split>
 __global__ void __launch_bounds__(kStatePassingThreads) state_passing_kernel(SsdParams p, ChunkScratch scratch) {
+  static_assert(!Split || V == 4, "split starting states go by 4 values");
   const ChunkDims d(p);
   const int64_t e = (blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x) * V, h = blockIdx.y, b = blockIdx.z;
   if (e >= d.P * d.N) return;
@@ -52,7 +64,8 @@ __global__ void __launch_bounds__(kStatePassingThreads) state_passing_kernel(Ssd
 #pragma unroll
     for (int k = 0; k < kAhead; ++k) {
       if (c0 + k >= d.chunks) break;
-      store_values<V>(slot + (c0 + k) * stride, s);  // the state at the chunk's start
+      if constexpr (Split) store_split(slot + (c0 + k) * stride, s);  // the state at the chunk's start
+      else store_values<V>(slot + (c0 + k) * stride, s);
       const float f = expf(decays[k]);
 #pragma unroll
       for (int i = 0; i < V; ++i) s.v[i] = f * s.v[i] + added[k].v[i];
