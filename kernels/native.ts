@@ -47,6 +47,8 @@ export interface KernelsBinding {
   /** device ms per repetition (CUDA events, L2 flushed before each), after untimed warm-ups */
   timeSsdChunked(args: Parameters<KernelsBinding['ssdChunked']>[0], options: { warmup: number; reps: number }): number[];
   timeSsdStep(args: Parameters<KernelsBinding['ssdStep']>[0], options: { warmup: number; reps: number }): number[];
+  /** a device-to-device copy of `from` into `to` (equal byte counts), timed as the kernels are */
+  timeCopy(args: { from: DeviceTensor; to: DeviceTensor }, options: { warmup: number; reps: number }): number[];
   fillUniform(t: DeviceTensor, seed: number, lo: number, hi: number): void;
 }
 

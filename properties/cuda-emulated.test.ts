@@ -24,9 +24,11 @@ describe.skipIf(!EMULATOR.available)('CUDA kernels emulated on the CPU', () => {
   test.prop([kernel4Case(4), chunks], { numRuns: 25 })('kernel4, fp32 on 3xTF32, equals the reference (1e-5)', (spec, q) =>
     expectSsdMatches((inputs, options) => ssdEmulated(inputs, { ...options, dtype: 'float32' }), spec, q, 'float32'), 300_000);
 
-  // The decode step's kernel4: rows in groups of 4 per warp, float4 rows when n % 4 == 0.
-  const stepCase = fc.tuple(ssdCaseSpec({ maxLength: 2, maxBatch: 2 }), fc.integer({ min: 1, max: 24 }), fc.oneof(fc.integer({ min: 1, max: 32 }).map((k) => 4 * k), fc.integer({ min: 1, max: 40 })))
-    .map(([spec, p, n]) => ({ ...spec, dims: { ...spec.dims, groups: Math.min(spec.dims.groups, 2), headsPerGroup: 1, headDim: p, stateSize: n } }));
+  // The decode step's kernel4: 16 warps of 4 rows a block (several passes past p = 64), rows
+  // of 128 columns a pass (float4, n % 4 == 0; past 128 several passes) or 32 (n odd), heads
+  // sharing a group's B and C.
+  const stepCase = fc.tuple(ssdCaseSpec({ maxLength: 2, maxBatch: 2 }), fc.integer({ min: 1, max: 24 }), fc.oneof(fc.integer({ min: 1, max: 64 }).map((k) => 4 * k), fc.integer({ min: 1, max: 72 })), fc.integer({ min: 1, max: 3 }))
+    .map(([spec, p, n, headsPerGroup]) => ({ ...spec, dims: { ...spec.dims, groups: Math.min(spec.dims.groups, 2), headsPerGroup, headDim: p, stateSize: n } }));
   test.prop([stepCase, fc.constantFrom<DeviceDType>('float32', 'float16', 'bfloat16')], { numRuns: 25 })('decode step kernel4 equals the reference step', (spec, dtype) =>
     expectStepMatches((inputs, options) => ssdStepEmulated(inputs, options), spec, dtype), 300_000);
 

@@ -61,6 +61,9 @@ describe.skipIf(!CUDA.available)(`CUDA kernels on ${CUDA.device?.name ?? 'no dev
   const stepDims = fc.tuple(ssdCaseSpec({ maxLength: 4 }), fc.integer({ min: 1, max: 80 }), fc.oneof(fc.integer({ min: 1, max: 40 }).map((k) => 4 * k), fc.integer({ min: 1, max: 160 })))
     .map(([spec, p, n]) => ({ ...spec, dims: { ...spec.dims, headDim: p, stateSize: n } }));
   test.prop([stepDims, dtypes], { numRuns: 20 })('decode step kernel: p up to 80, n up to 160 (float4 and scalar rows)', expectCudaStepMatches);
+  // Many more blocks than the GPU holds at once (an H200 holds 264), as a batch of decodes has.
+  test.prop([fc.integer({ min: 10, max: 14 }), fc.constantFrom(8, 36), dtypes], { numRuns: 3 })('decode step kernel: blocks past several waves', (batch, n, dtype) =>
+    expectCudaStepMatches({ dims: { batch, length: 1, groups: 2, headsPerGroup: 32, headDim: 64, stateSize: n }, withInitialState: true, withLimit: true, valueSeed: batch }, dtype));
 
   test.prop([fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 70 }), fc.integer({ min: 2, max: 4 }), fc.boolean(), fc.boolean(), fc.nat()], { numRuns: 40 })(
     'conv kernel equals the reference conv, with and without tail and bias; its tail too',
@@ -167,7 +170,14 @@ describe.skipIf(!CUDA.available)('CUDA safety', () => {
     expect(ms).toHaveLength(5);
     for (const t of ms) expect(t).toBeGreaterThan(0);
     expect(() => k.timeSsdChunked(args, { warmup: 1, reps: 0 })).toThrow(/^reps: expected an integer in \[1, 10000\]/);
-    for (const t of [a, b, ...Object.values(args).filter((v) => typeof v === 'object')] as { free(): void }[]) t.free();
+    // The copy that gives the decode step's ceiling copies, and times each repetition.
+    const copy = k.zeros('float32', [1000]);
+    const copyMs = k.timeCopy({ from: a, to: copy }, { warmup: 1, reps: 3 });
+    expect(copyMs).toHaveLength(3);
+    for (const t of copyMs) expect(t).toBeGreaterThan(0);
+    expect(Array.from(copy.download())).toEqual(values);
+    expect(() => k.timeCopy({ from: a, to: args.A }, { warmup: 0, reps: 1 })).toThrow(/^to: expected 4000 bytes \(as from\), got 8 bytes/);
+    for (const t of [a, b, copy, ...Object.values(args).filter((v) => typeof v === 'object')] as { free(): void }[]) t.free();
   });
 
   plainTest('out of device memory is a clear error and leaks nothing', () => {

@@ -11,7 +11,7 @@ import { runCli } from './helpers/run-cli.js';
 const chromium = findChromium();
 if (!chromium) console.log(`report browser tests skipped: no Chromium (${CHROMIUM_INSTALL})`);
 
-const PERF_INPUTS = ['reports/perf/bench-gpu-kernel3.json', 'reports/onnx-webgpu/bench-onnx.json'];
+const PERF_INPUTS = ['reports/perf/bench-gpu-passing4.json', 'reports/onnx-webgpu/bench-onnx.json'];
 
 /** Variance of the luminance of a PNG's pixels, decoded by the browser (a data URL: no taint). */
 async function pixelVariance(browser: Browser, png: string): Promise<number> {

@@ -6,6 +6,7 @@
 //   ssdChunked(args), ssdStep(args), conv(args), gatedNorm(args): launch, synchronise, return outputs
 //     (ssdChunked's args.kernel: auto, or kernel4, kernel3, kernel2 by name; its result names the one that ran)
 //   timeSsdChunked(args, { warmup, reps }), timeSsdStep(...) -> device ms per rep (L2 flushed)
+//   timeCopy({ from, to }, { warmup, reps }): a device copy of the same bytes, timed the same way
 //   fillUniform(tensor, seed, lo, hi): benchmark inputs made on the device
 // Every argument is checked here, before any launch (CHECK_SHAPE at the boundary); errors are
 // JavaScript exceptions naming the argument, the expected and the actual value. Nothing in here
@@ -439,7 +440,8 @@ StepLaunch prepare_step(Napi::Env env, const Napi::Object& a) {
   DeviceTensor* dt = tensor_arg(env, a, "dt");
   expect(env, "dt", dt, {b, h}, DType::F32);
   const HeadArgs heads = head_args(env, a, h);
-  if (n > 4096) fail(env, "B", "a state size n <= 4096 (B and C are staged in shared memory)", std::to_string(n));
+  // The step's grid is (heads, batch): CUDA allows 65535 in y.
+  if (b > 65535) fail(env, "x", "a batch of at most 65535", std::to_string(b));
   ssdcheck::StepParams params{};
   params.batch = b; params.heads = h; params.head_dim = p; params.groups = g; params.state_size = n;
   limits(env, a, &params.dt_lo, &params.dt_hi);
@@ -583,6 +585,23 @@ Napi::Value TimeSsdStep(const Napi::CallbackInfo& info) {
   return time_launches(env, info[1].As<Napi::Object>(), [&] { return ssdcheck::launch_ssd_step(launch.params, nullptr); }, "timeSsdStep");
 }
 
+// timeCopy({ from, to }, { warmup, reps }) -> ms[]: a device-to-device copy of `from` into `to`
+// (the same byte count), timed as the kernels are: the bandwidth ceiling of a move of the
+// same size in the same harness, for the decode step's share of copy.
+Napi::Value TimeCopy(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  require_device(env);
+  if (info.Length() != 2 || !info[0].IsObject() || !info[1].IsObject()) fail(env, "timeCopy", "({ from, to }, { warmup, reps })", std::to_string(info.Length()) + " arguments");
+  const Napi::Object a = info[0].As<Napi::Object>();
+  DeviceTensor* from = tensor_arg(env, a, "from");
+  DeviceTensor* to = tensor_arg(env, a, "to");
+  if (to->bytes() != from->bytes()) fail(env, "to", std::to_string(from->bytes()) + " bytes (as from)", std::to_string(to->bytes()) + " bytes");
+  const void* src = from->data(env, "from");
+  void* dst = to->data(env, "to");
+  const size_t bytes = from->bytes();
+  return time_launches(env, info[1].As<Napi::Object>(), [&] { return cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, nullptr); }, "timeCopy");
+}
+
 // fillUniform(tensor, seed, lo, hi): pseudo-random values made on the device.
 Napi::Value FillUniform(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -651,6 +670,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("gatedNorm", Napi::Function::New(env, GatedNorm));
   exports.Set("timeSsdChunked", Napi::Function::New(env, TimeSsdChunked));
   exports.Set("timeSsdStep", Napi::Function::New(env, TimeSsdStep));
+  exports.Set("timeCopy", Napi::Function::New(env, TimeCopy));
   exports.Set("fillUniform", Napi::Function::New(env, FillUniform));
   return exports;
 }

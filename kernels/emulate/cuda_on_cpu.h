@@ -68,6 +68,7 @@ inline void check_global(const void* p, size_t n, const char* what) {
 struct PendingCopy {
   void* dst;
   const void* src;
+  size_t bytes;
   bool valid;
 };
 

@@ -44,17 +44,20 @@ inline void mma_tf32(float (&d)[4], const uint32_t (&a)[4], uint32_t b0, uint32_
                     [&](const Words& w, int k, int col) { return value(w[col * 4 + k % 4][4 + k / 4]); });
 }
 
-// cp.async.cg 16 bytes: queued per thread, landing only when a wait covers their group (so a
-// read before the wait sees the NaN fill, as it could on the GPU).
-inline void cp_async_16(void* dst, const void* src, bool valid) {
-  ::emulate::check_shared(dst, 16, "cp.async destination outside the block's dynamic shared memory");
-  if (reinterpret_cast<uintptr_t>(dst) % 16 != 0) ::emulate::fail("cp.async destination not 16-byte aligned", dst);
+// cp.async of 16 (.cg) or 8 (.ca) bytes: queued per thread, landing only when a wait covers
+// their group (so a read before the wait sees the NaN fill, as it could on the GPU).
+template <size_t Bytes>
+inline void cp_async(void* dst, const void* src, bool valid) {
+  ::emulate::check_shared(dst, Bytes, "cp.async destination outside the block's dynamic shared memory");
+  if (reinterpret_cast<uintptr_t>(dst) % Bytes != 0) ::emulate::fail("cp.async destination not aligned to its size", dst);
   if (valid) {
-    ::emulate::check_global(src, 16, "cp.async source outside every input buffer");
-    if (reinterpret_cast<uintptr_t>(src) % 16 != 0) ::emulate::fail("cp.async source not 16-byte aligned", src);
+    ::emulate::check_global(src, Bytes, "cp.async source outside every input buffer");
+    if (reinterpret_cast<uintptr_t>(src) % Bytes != 0) ::emulate::fail("cp.async source not aligned to its size", src);
   }
-  ::emulate::fiber().copies.push_back({dst, src, valid});
+  ::emulate::fiber().copies.push_back({dst, src, Bytes, valid});
 }
+inline void cp_async_16(void* dst, const void* src, bool valid) { cp_async<16>(dst, src, valid); }
+inline void cp_async_8(void* dst, const void* src, bool valid) { cp_async<8>(dst, src, valid); }
 inline void cp_async_commit() {
   ::emulate::Fiber& f = ::emulate::fiber();
   f.groups.push_back(std::move(f.copies));
@@ -65,8 +68,8 @@ template <int N> inline void cp_async_wait_group() {
   ::emulate::Fiber& f = ::emulate::fiber();
   while (f.groups.size() > N) {
     for (const ::emulate::PendingCopy& c : f.groups.front()) {
-      if (c.valid) std::memcpy(c.dst, c.src, 16);
-      else std::memset(c.dst, 0, 16);
+      if (c.valid) std::memcpy(c.dst, c.src, c.bytes);
+      else std::memset(c.dst, 0, c.bytes);
     }
     f.groups.pop_front();
   }

@@ -91,16 +91,24 @@ void run_chunked(Reader& in, const char* out_path) {
   const ChunkDims d(p);
   const size_t per_chunk_head = b * d.chunks * h;
   Buffer states(4 * per_chunk_head * hp * n), decay(4 * per_chunk_head), dts(4 * per_chunk_head * d.Q), cumsum((tf32 ? 8 : 4) * per_chunk_head * d.Q);
-  const ChunkScratch scratch{states.as<float>(), decay.as<float>(), dts.as<float>(), tf32 ? nullptr : cumsum.as<float>(), tf32 ? cumsum.as<double>() : nullptr};
+  Buffer cb(tf32 ? 0 : 4 * kernel4::cb_floats(p));
+  const ChunkScratch scratch{states.as<float>(), decay.as<float>(), dts.as<float>(), tf32 ? nullptr : cumsum.as<float>(), tf32 ? cumsum.as<double>() : nullptr, tf32 ? nullptr : cb.as<float>()};
   // As ssd_chunked.cu and ssd_chunked_mma.cu launch them.
   const dim3 states_grid(static_cast<unsigned>(h), static_cast<unsigned>(d.chunks), static_cast<unsigned>(b));
   const dim3 outputs_grid(static_cast<unsigned>(h * (kernel4_parts::padded_q(d) / kernel4_parts::kTile)), static_cast<unsigned>(d.chunks), static_cast<unsigned>(b));
   if (tf32) emulate::launch(states_grid, kernel4_parts::kStatesThreads, kernel4_tf32::shared, sizeof kernel4_tf32::shared, kernel4_tf32::states_shared_bytes(p), [&] { kernel4_tf32::chunk_states_tf32(p, scratch); });
   else emulate::launch(states_grid, kernel4_parts::kStatesThreads, kernel4::shared, sizeof kernel4::shared, kernel4::states_shared_bytes(p), [&] { kernel4::chunk_states_mma(p, scratch); });
-  emulate::launch(dim3(static_cast<unsigned>((hp * n + kStatePassingThreads - 1) / kStatePassingThreads), static_cast<unsigned>(h), static_cast<unsigned>(b)), kStatePassingThreads,
-                  kernel4::shared, sizeof kernel4::shared, 0, [&] { state_passing_kernel(p, scratch); });
+  emulate::launch(state_passing_grid(p), kStatePassingThreads, kernel4::shared, sizeof kernel4::shared, 0, [&] {
+    if (!tf32) state_passing_kernel<4, true>(p, scratch);  // as ssd_chunked.cu: kernel4 bf16 keeps them split
+    else if (state_passing_vectors(d)) state_passing_kernel<4, false>(p, scratch);
+    else state_passing_kernel<1, false>(p, scratch);
+  });
   if (tf32) emulate::launch(outputs_grid, kernel4_parts::kOutputsThreads, kernel4_tf32::shared, sizeof kernel4_tf32::shared, kernel4_tf32::outputs_shared_bytes(p), [&] { kernel4_tf32::chunk_outputs_tf32(p, scratch); });
-  else emulate::launch(outputs_grid, kernel4_parts::kOutputsThreads, kernel4::shared, sizeof kernel4::shared, kernel4::outputs_shared_bytes(p), [&] { kernel4::chunk_outputs_mma(p, scratch); });
+  else {
+    const dim3 cb_grid(static_cast<unsigned>(kernel4::cb_tiles(d) * g), static_cast<unsigned>(d.chunks), static_cast<unsigned>(b));
+    emulate::launch(cb_grid, kernel4_parts::kOutputsThreads, kernel4::shared, sizeof kernel4::shared, kernel4::cb_shared_bytes(), [&] { kernel4::chunk_cb_mma(p, scratch); });
+    emulate::launch(outputs_grid, kernel4_parts::kOutputsThreads, kernel4::shared, sizeof kernel4::shared, kernel4::outputs_shared_bytes(p), [&] { kernel4::chunk_outputs_mma(p, scratch); });
+  }
   write_all(out_path, {&y, &final_state});
 }
 

@@ -159,10 +159,10 @@ cudaError_t launch_kernel2_outputs(const SsdParams& p, ChunkScratch scratch, cud
 
 }  // namespace
 
-cudaError_t launch_state_passing(const SsdParams& p, ChunkScratch scratch, cudaStream_t stream) {
-  const ChunkDims d(p);
-  const dim3 grid(static_cast<unsigned>((d.P * d.N + kStatePassingThreads - 1) / kStatePassingThreads), static_cast<unsigned>(d.H), static_cast<unsigned>(p.batch));
-  state_passing_kernel<<<grid, kStatePassingThreads, 0, stream>>>(p, scratch);
+cudaError_t launch_state_passing(const SsdParams& p, ChunkScratch scratch, bool split, cudaStream_t stream) {
+  if (split) state_passing_kernel<4, true><<<state_passing_grid(p), kStatePassingThreads, 0, stream>>>(p, scratch);
+  else if (state_passing_vectors(ChunkDims(p))) state_passing_kernel<4, false><<<state_passing_grid(p), kStatePassingThreads, 0, stream>>>(p, scratch);
+  else state_passing_kernel<1, false><<<state_passing_grid(p), kStatePassingThreads, 0, stream>>>(p, scratch);
   return cudaGetLastError();
 }
 
@@ -196,15 +196,27 @@ cudaError_t launch_ssd_chunked(const SsdParams& p, cudaStream_t stream) {
   const ChunkedKernel kernel = ssd_chunked_kernel(p);
   if (!ssd_chunked_takes(p, kernel)) return cudaErrorInvalidValue;  // the binding says why first
   const ChunkDims d(p);
-  ChunkScratch scratch{nullptr, nullptr, nullptr, nullptr, nullptr};
+  ChunkScratch scratch{nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
   const size_t per_chunk_head = static_cast<size_t>(p.batch * d.chunks * d.H);
   const size_t floats = sizeof(float) * per_chunk_head, steps = static_cast<size_t>(d.Q);
   const bool mma = kernel == ChunkedKernel::Kernel4, scan_f64 = mma && ssd_chunked_mma_scan_f64(p);
-  cudaError_t err = cudaMallocAsync(reinterpret_cast<void**>(&scratch.states), floats * static_cast<size_t>(d.P * d.N), stream);
-  if (err == cudaSuccess) err = cudaMallocAsync(reinterpret_cast<void**>(&scratch.decay), floats, stream);
-  if (err == cudaSuccess && mma) err = cudaMallocAsync(reinterpret_cast<void**>(&scratch.dts), floats * steps, stream);
-  if (err == cudaSuccess && mma && !scan_f64) err = cudaMallocAsync(reinterpret_cast<void**>(&scratch.cumsum), floats * steps, stream);
-  if (err == cudaSuccess && scan_f64) err = cudaMallocAsync(reinterpret_cast<void**>(&scratch.cumsum64), sizeof(double) * per_chunk_head * steps, stream);
+  // One allocation for all of it (each cudaMallocAsync costs host time at short lengths), each
+  // part starting 256-byte aligned as its own allocation would (float4 and double accesses).
+  const auto part = [](size_t bytes) { return (bytes + 255) / 256 * 256; };
+  const size_t states = part(floats * static_cast<size_t>(d.P * d.N)), decay = part(floats);
+  const size_t dts = mma ? part(floats * steps) : 0, sums = mma && !scan_f64 ? part(floats * steps) : 0;
+  const size_t sums64 = scan_f64 ? part(sizeof(double) * per_chunk_head * steps) : 0;
+  const size_t cb = mma ? part(sizeof(float) * ssd_chunked_mma_cb_floats(p)) : 0;
+  unsigned char* slab = nullptr;
+  cudaError_t err = cudaMallocAsync(reinterpret_cast<void**>(&slab), states + decay + dts + sums + sums64 + cb, stream);
+  if (err == cudaSuccess) {
+    scratch.states = reinterpret_cast<float*>(slab);
+    scratch.decay = reinterpret_cast<float*>(slab + states);
+    scratch.dts = dts ? reinterpret_cast<float*>(slab + states + decay) : nullptr;
+    scratch.cumsum = sums ? reinterpret_cast<float*>(slab + states + decay + dts) : nullptr;
+    scratch.cumsum64 = sums64 ? reinterpret_cast<double*>(slab + states + decay + dts + sums) : nullptr;
+    scratch.cb = cb ? reinterpret_cast<float*>(slab + states + decay + dts + sums + sums64) : nullptr;
+  }
   if (err == cudaSuccess) {
     switch (kernel) {
       case ChunkedKernel::Kernel4: err = launch_chunk_states_mma(p, scratch, stream); break;
@@ -212,7 +224,8 @@ cudaError_t launch_ssd_chunked(const SsdParams& p, cudaStream_t stream) {
       default: err = launch_kernel2_states(p, scratch, stream); break;
     }
   }
-  if (err == cudaSuccess) err = launch_state_passing(p, scratch, stream);
+  // kernel4 bf16 (p, n in 8s: 4 values a thread) keeps the starting states split.
+  if (err == cudaSuccess) err = launch_state_passing(p, scratch, mma && !scan_f64, stream);
   if (err == cudaSuccess) {
     switch (kernel) {
       case ChunkedKernel::Kernel4: err = launch_chunk_outputs_mma(p, scratch, stream); break;
@@ -220,9 +233,7 @@ cudaError_t launch_ssd_chunked(const SsdParams& p, cudaStream_t stream) {
       default: err = launch_kernel2_outputs(p, scratch, stream); break;
     }
   }
-  for (void* buffer : {static_cast<void*>(scratch.states), static_cast<void*>(scratch.decay), static_cast<void*>(scratch.dts), static_cast<void*>(scratch.cumsum), static_cast<void*>(scratch.cumsum64)}) {
-    if (buffer) cudaFreeAsync(buffer, stream);
-  }
+  if (slab) cudaFreeAsync(slab, stream);
   return err;
 }
 

@@ -14,16 +14,19 @@ struct ChunkDims {
 };
 
 // Scratch written by a path's chunk-state stage: each chunk's own state (b, chunks, h, p, n),
-// replaced by the state passing with the state at the chunk's start; and each chunk's total
+// replaced by the state passing with the state at the chunk's start (kept split into bf16 hi +
+// lo for kernel4's bf16 outputs stage: ssd_state_passing.cuh); and each chunk's total
 // decay log (b, chunks, h). kernel4 (ssd_chunked_mma.cu) also keeps each step's dt and
 // in-chunk cumulative sum (b, chunks, h, q), so its outputs stage does not redo the scan: the
-// sums as float for bf16, as float64 for fp32. Paths leave what they do not use null.
+// sums as float for bf16, as float64 for fp32; for bf16 also C B^T once per chunk and group.
+// Paths leave what they do not use null.
 struct ChunkScratch {
   float* states;
   float* decay;
   float* dts;
   float* cumsum;
   double* cumsum64;
+  float* cb;  // kernel4 bf16: each chunk's and group's C B^T tiles (ssd_chunked_mma.cuh)
 };
 
 // dt (softplus, limits) and the inclusive cumulative sum of dt * A for steps [0, padded) of the
@@ -63,10 +66,11 @@ __device__ void chunk_dt_cumsum(const SsdParams& p, const ChunkDims& d, int64_t 
   }
 }
 
-// Chunk states in place -> starting states, and the final state. One thread per state value,
-// chunks in order, eight chunks' values loaded at once, so the loop is bound by bandwidth
-// rather than by one load's latency per chunk.
-cudaError_t launch_state_passing(const SsdParams& p, ChunkScratch scratch, cudaStream_t stream);
+// Chunk states in place -> starting states, and the final state (ssd_state_passing.cuh). One
+// thread per 4 state values, chunks in order, eight chunks' values loaded at once, so the loop
+// is bound by bandwidth rather than by one load's latency per chunk.
+// split: the starting states kept as kernel4's bf16 outputs stage reads them (ssd_state_passing.cuh).
+cudaError_t launch_state_passing(const SsdParams& p, ChunkScratch scratch, bool split, cudaStream_t stream);
 
 // Tensor-core path (ssd_chunked_tc.cu): whether the shape fits its tiles, its shared memory,
 // and its two stages around the state passing.
@@ -80,6 +84,7 @@ cudaError_t launch_chunk_outputs_tc(const SsdParams& p, ChunkScratch scratch, cu
 // and for fp32 whether the scan is kept as float64.
 bool ssd_chunked_mma_fits(const SsdParams& p);
 bool ssd_chunked_mma_scan_f64(const SsdParams& p);
+size_t ssd_chunked_mma_cb_floats(const SsdParams& p);  // scratch.cb's size, 0 where unused
 size_t ssd_chunked_mma_shared_bytes(const SsdParams& p);
 cudaError_t launch_chunk_states_mma(const SsdParams& p, ChunkScratch scratch, cudaStream_t stream);
 cudaError_t launch_chunk_outputs_mma(const SsdParams& p, ChunkScratch scratch, cudaStream_t stream);

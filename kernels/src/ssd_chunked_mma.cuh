@@ -4,14 +4,18 @@
 //     for the outputs stage, then S_c = X'^T B over tiles of 64 steps, X' = exp(cs_last - cs_j)
 //     dt_j x_j; a warp owns 16 x 64 of the (p, n) state. The next tile's B and x are fetched
 //     (cp.async into a second buffer; registers) while this tile's products run.
+//   chunk C B^T: one block of 4 warps per (64 x 64 tile below or on the diagonal, group, chunk,
+//     row): W = C B^T once per group, which the group's heads (16 in Codestral) share, kept in
+//     scratch in mma accumulator order.
 //   chunk outputs: one block of 4 warps per (head, 64-row tile, chunk, row); a warp owns 16
-//     rows. Their C stays in registers as A fragments; y = exp(cs_i) C S_start^T, then per
-//     64-step tile W = C B^T (registers), the bracket exp(cs_i - cs_j) dt_j [j <= i] applied in
-//     place, and y += W x with W's accumulators repacked as A fragments: no round trip
-//     through shared memory. Tiles arrive by cp.async, 16 bytes at a time, double-buffered:
-//     tile t + 1 lands while tile t is multiplied.
-// Heads vary fastest in the grid, so the heads of a group read the same B and C tiles from L2;
-// the longest row tiles (most steps below the diagonal) are launched first.
+//     rows. y = exp(cs_i) C S_start^T with C as A fragments (the state, which the state passing
+//     keeps split into bf16 hi + lo, copied half of n at a time), then per 64-step tile the
+//     warp's W fragments, the bracket exp(cs_i - cs_j) dt_j
+//     [j <= i] applied in place, and y += W x with W's accumulators repacked as A fragments: no
+//     round trip through shared memory. W and x tiles arrive by cp.async, double-buffered: tile
+//     t + 1 lands while tile t is multiplied.
+// Heads vary fastest in the grid, so the heads of a group read the same W, B and C tiles from
+// L2; the longest row tiles (most steps below the diagonal) are launched first.
 //
 // Accuracy: x, B and C are exact bf16 operands. The intermediates (X', W, S_start) are float
 // and are split into bf16 hi + lo (16 significant bits) and multiplied twice, so each product
@@ -19,9 +23,9 @@
 // intermediates and far below bf16's own output rounding (2^-9). The scan is float64, kept as
 // float: exp(cs_i - cs_j) then carries ~1e-5 relative error for sums in the hundreds.
 //
-// ptxas (sm_90a): chunk outputs 149 registers and 63.5 KB of shared memory (3 blocks of 4 warps
-// an SM), chunk states 80 registers. What ncu shows is the limit, and what was tried:
-// reports/perf/README.md; a 4-blocks-an-SM outputs variant: kernels/dev/.
+// ptxas (sm_90a): chunk outputs 123 registers and 52 KB of shared memory for chunk 256 (4
+// blocks of 4 warps an SM; computing C B^T itself it needed 149 and 63.5 KB, 3 blocks), C B^T
+// 60, chunk states 80. What ncu shows is the limit, and what was tried: reports/perf/README.md.
 //
 // The kernels live in this header so kernels/emulate can run them on a CPU; ssd_chunked_mma.cu
 // launches them.
@@ -39,7 +43,7 @@ using namespace kernel4_parts;
 using bf16 = __nv_bfloat16;
 
 // Row strides in bf16: +8 (16 bytes) puts the 8 rows of an ldmatrix in different banks.
-constexpr int kLdP = kP + 8, kLdN = kN + 8;
+constexpr int kLdP = kP + 8, kLdN = kN + 8, kLdH = kN / 2 + 8;
 
 // The row and column a lane addresses in a stored 16 x 16 block for ldmatrix_x4, with the four
 // 8 x 8 matrices taken down first, (0, 0) (8, 0) (0, 8) (8, 8), or across first, (0, 0) (0, 8)
@@ -132,7 +136,68 @@ __global__ void __launch_bounds__(kStatesThreads) chunk_states_mma(SsdParams p, 
   if (threadIdx.x == 0) scratch.decay[(b * d.chunks + c) * d.H + h] = static_cast<float>(last);
 }
 
-__global__ void __launch_bounds__(kOutputsThreads) chunk_outputs_mma(SsdParams p, ChunkScratch scratch) {
+// C B^T of a chunk, once per group rather than once per head (Codestral's 16 heads of a group
+// share it): its lower-triangular 64 x 64 tiles (i, j <= i), numbered i (i + 1) / 2 + j.
+__host__ __device__ inline int cb_tiles(const ChunkDims& d) {
+  const int t = padded_q(d) / kTile;
+  return t * (t + 1) / 2;
+}
+// A tile's floats in scratch.cb (b, chunks, g, tiles, then 4 warps x 8 column tiles x 32 lanes
+// x 4): each thread's mma accumulators as one float4 per 8 columns, so the outputs stage copies
+// a tile whole and each of its threads reads back its own fragments, as if it had multiplied.
+constexpr int kCbTileFloats = kTile * kTile;
+inline size_t cb_floats(const SsdParams& p) {
+  const ChunkDims d(p);
+  return static_cast<size_t>(p.batch * d.chunks * d.G) * cb_tiles(d) * kCbTileFloats;
+}
+__device__ __forceinline__ const float* cb_tile(const ChunkScratch& scratch, const ChunkDims& d, int64_t b, int64_t c, int64_t g, int tile) {
+  return scratch.cb + (((b * d.chunks + c) * d.G + g) * cb_tiles(d) + tile) * kCbTileFloats;
+}
+
+// One block of 4 warps per (tile pair, group, chunk, row): a warp's 16 rows of C as A
+// fragments, B's 64 rows as B fragments, float32 accumulators, stored in fragment order. The
+// same products in the same order as the outputs stage made them itself before, so W is
+// bit for bit as it was.
+__global__ void __launch_bounds__(kOutputsThreads) chunk_cb_mma(SsdParams p, ChunkScratch scratch) {
+  extern __shared__ __align__(16) unsigned char shared[];
+  const ChunkDims d(p);
+  const int tiles = cb_tiles(d), pair = static_cast<int>(blockIdx.x % tiles);
+  const int64_t g = blockIdx.x / tiles, c = blockIdx.y, b = blockIdx.z, len = min(d.Q, d.L - c * d.Q);
+  int i = 0;
+  while ((i + 1) * (i + 2) / 2 <= pair) ++i;
+  const int j = pair - i * (i + 1) / 2;
+  if (i * kTile >= len) return;  // a row tile past the chunk's end: no outputs block reads it
+  bf16* cs = reinterpret_cast<bf16*>(shared);  // (kTile, kLdN) C of the tile's rows
+  bf16* bs = cs + kTile * kLdN;               // (kTile, kLdN) B of its steps
+  copy_steps<bf16, kTile, kN, kLdN, kOutputsThreads>(cs, static_cast<const bf16*>(p.C), d, b, c, g, d.G, d.N, i * kTile, len);
+  copy_steps<bf16, kTile, kN, kLdN, kOutputsThreads>(bs, static_cast<const bf16*>(p.B), d, b, c, g, d.G, d.N, j * kTile, len);
+  cp_async_commit();
+  cp_async_wait_all();
+  __syncthreads();
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  // On the diagonal, 8-step column tiles past the warp's last row are masked by the outputs
+  // stage: not computed.
+  const int reach = i == j ? 2 * warp + 2 : kTile / 8;
+  float w[kTile / 8][4] = {};
+#pragma unroll
+  for (int ks = 0; ks < kN / 16; ++ks) {
+    uint32_t a[4];
+    ldmatrix_x4(a, cs + (warp * 16 + down_row(lane)) * kLdN + ks * 16 + down_col(lane));
+#pragma unroll
+    for (int nt2 = 0; nt2 < kTile / 16; ++nt2) {
+      if (2 * nt2 >= reach) continue;  // warp-uniform
+      uint32_t bb[4];  // B stored (steps, n): the B operand as (n, k) rows
+      ldmatrix_x4(bb, bs + (nt2 * 16 + across_row(lane)) * kLdN + ks * 16 + across_col(lane));
+      mma_bf16(w[2 * nt2], a, bb[0], bb[1]);
+      mma_bf16(w[2 * nt2 + 1], a, bb[2], bb[3]);
+    }
+  }
+  float4* out = reinterpret_cast<float4*>(scratch.cb + (((b * d.chunks + c) * d.G + g) * tiles + pair) * kCbTileFloats) + warp * (kTile / 8) * 32 + lane;
+#pragma unroll
+  for (int nt = 0; nt < kTile / 8; ++nt) out[nt * 32] = make_float4(w[nt][0], w[nt][1], w[nt][2], w[nt][3]);
+}
+
+__global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParams p, ChunkScratch scratch) {
   extern __shared__ __align__(16) unsigned char shared[];
   const ChunkDims d(p);
   const RowTile tile(d, padded_q(d) / kTile);
@@ -141,31 +206,47 @@ __global__ void __launch_bounds__(kOutputsThreads) chunk_outputs_mma(SsdParams p
   const int i0 = tile.i0;
   float* cumsum = reinterpret_cast<float*>(shared);     // (padded Q)
   float* dts = cumsum + padded_q(d);                    // (padded Q)
-  // Two buffers of a 64-step tile, B (kTile, kLdN) then x (kTile, kLdP): the first holds C of
-  // the tile's rows until they are in registers, the second the starting state, hi (kP, kLdN)
-  // then lo, until C S^T is done; tile t + 1 lands in one while tile t is used from the other.
+  // Two buffers of a 64-step tile, W (kCbTileFloats, fragment order) then x (kTile, kLdP): the
+  // first holds C of the tile's rows (kTile, kLdN) until they are in registers, the second the
+  // starting state, half of n at a time, hi (kP, kLdH) then lo, until C S^T is done; tile t + 1
+  // lands in one while tile t is used from the other. 53 KB in all for chunk 256: 4 blocks an SM.
+  constexpr int kWSlots = kCbTileFloats * sizeof(float) / sizeof(bf16);  // W's room, in bf16 slots
+  constexpr int kBufferSlots = kWSlots + kTile * kLdP;
+  static_assert(kTile * kLdN <= kBufferSlots && 2 * kP * kLdH <= kBufferSlots, "a buffer holds W and x, C, or half the state");
   bf16* bc = reinterpret_cast<bf16*>(dts + padded_q(d));
-  bf16* shi = bc + kTile * (kLdN + kLdP);
-  bf16* slo = shi + kP * kLdN;
-  static_assert(2 * kP * kLdN >= kTile * (kLdN + kLdP), "the starting state's space holds a tile");
+  bf16* shi = bc + kBufferSlots;
+  bf16* slo = shi + kP * kLdH;
   const auto buffer = [&](int t) { return t % 2 == 0 ? bc : shi; };
   const bf16* x = static_cast<const bf16*>(p.x);
-  const bf16* B = static_cast<const bf16*>(p.B);
+  const int row_tile = i0 / kTile, first_pair = row_tile * (row_tile + 1) / 2;
   const auto issue_tile = [&](int t) {
-    copy_steps<bf16, kTile, kN, kLdN, kOutputsThreads>(buffer(t), B, d, b, c, g, d.G, d.N, t * kTile, len);
-    copy_steps<bf16, kTile, kP, kLdP, kOutputsThreads>(buffer(t) + kTile * kLdN, x, d, b, c, h, d.H, d.P, t * kTile, len);
+    const float* w = cb_tile(scratch, d, b, c, g, first_pair + t);
+    float* to = reinterpret_cast<float*>(buffer(t));
+#pragma unroll
+    for (int v = 0; v < kCbTileFloats / 4 / kOutputsThreads; ++v) {
+      const int e = (threadIdx.x + v * kOutputsThreads) * 4;
+      cp_async_16(to + e, w + e, true);
+    }
+    copy_steps<bf16, kTile, kP, kLdP, kOutputsThreads>(buffer(t) + kWSlots, x, d, b, c, h, d.H, d.P, t * kTile, len);
+    cp_async_commit();
+  };
+  // Half of the starting state, n in [half kN / 2, + kN / 2), as the state passing kept it
+  // split (each 4 values: their bf16 hi halves, then their lo halves): copied as it is.
+  const float* start = scratch.states + ((b * d.chunks + c) * d.H + h) * d.P * d.N;  // (p, n)
+  const auto stage_state = [&](int half) {
+#pragma unroll 4
+    for (int e = threadIdx.x; e < kP * (kN / 8); e += kOutputsThreads) {
+      const int pi = e / (kN / 8), k = e % (kN / 8) * 4, n = half * (kN / 2) + k;
+      const bool valid = pi < d.P && n < d.N;
+      const float* four = valid ? start + pi * d.N + n : start;
+      cp_async_8(shi + pi * kLdH + k, four, valid);
+      cp_async_8(slo + pi * kLdH + k, four + 2, valid);
+    }
     cp_async_commit();
   };
   copy_steps<bf16, kTile, kN, kLdN, kOutputsThreads>(bc, static_cast<const bf16*>(p.C), d, b, c, g, d.G, d.N, i0, len);
   load_scan<kOutputsThreads>(d, tile, scratch.cumsum, scratch.dts, cumsum, dts);
-  const float* start = scratch.states + ((b * d.chunks + c) * d.H + h) * d.P * d.N;  // (p, n)
-  for (int e = threadIdx.x; e < kP * (kN / 4); e += kOutputsThreads) {
-    const int pi = e / (kN / 4), n = e % (kN / 4) * 4;
-    const float4 v = pi < d.P && n < d.N ? *reinterpret_cast<const float4*>(start + pi * d.N + n) : make_float4(0.f, 0.f, 0.f, 0.f);
-    const SplitPair s01 = split_bf16(v.x, v.y), s23 = split_bf16(v.z, v.w);
-    *reinterpret_cast<uint2*>(shi + pi * kLdN + n) = make_uint2(s01.hi, s23.hi);
-    *reinterpret_cast<uint2*>(slo + pi * kLdN + n) = make_uint2(s01.lo, s23.lo);
-  }
+  stage_state(0);
   cp_async_wait_all();
   __syncthreads();
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
@@ -177,43 +258,50 @@ __global__ void __launch_bounds__(kOutputsThreads) chunk_outputs_mma(SsdParams p
   __syncthreads();  // C is in every warp's registers: its buffer takes the first tile
   issue_tile(0);
   float acc[kP / 8][4] = {};  // y of the 16 rows: 8 tiles of 8 columns of p
-  // From the starting state: C S^T, S stored (p, n) is the B operand as (n, k) rows.
+  // From the starting state: C S^T, S stored (p, n) is the B operand as (n, k) rows; one half
+  // of n, then the other.
 #pragma unroll
-  for (int ks = 0; ks < kN / 16; ++ks) {
+  for (int half = 0; half < 2; ++half) {
+    if (half == 1) {
+      __syncthreads();  // the first half is consumed
+      stage_state(1);
+      cp_async_wait_all();  // (tile 0 too, committed before it)
+      __syncthreads();
+    }
 #pragma unroll
-    for (int nt2 = 0; nt2 < kP / 16; ++nt2) {
-      uint32_t bh[4], bl[4];
-      const int at = (nt2 * 16 + across_row(lane)) * kLdN + ks * 16 + across_col(lane);
-      ldmatrix_x4(bh, shi + at);
-      ldmatrix_x4(bl, slo + at);
-      mma_bf16(acc[2 * nt2], cf[ks], bl[0], bl[1]);
-      mma_bf16(acc[2 * nt2], cf[ks], bh[0], bh[1]);
-      mma_bf16(acc[2 * nt2 + 1], cf[ks], bl[2], bl[3]);
-      mma_bf16(acc[2 * nt2 + 1], cf[ks], bh[2], bh[3]);
+    for (int kh = 0; kh < kN / 32; ++kh) {
+      const int ks = half * (kN / 32) + kh;
+#pragma unroll
+      for (int nt2 = 0; nt2 < kP / 16; ++nt2) {
+        uint32_t bh[4], bl[4];
+        const int at = (nt2 * 16 + across_row(lane)) * kLdH + kh * 16 + across_col(lane);
+        ldmatrix_x4(bh, shi + at);
+        ldmatrix_x4(bl, slo + at);
+        mma_bf16(acc[2 * nt2], cf[ks], bl[0], bl[1]);
+        mma_bf16(acc[2 * nt2], cf[ks], bh[0], bh[1]);
+        mma_bf16(acc[2 * nt2 + 1], cf[ks], bl[2], bl[3]);
+        mma_bf16(acc[2 * nt2 + 1], cf[ks], bh[2], bh[3]);
+      }
     }
   }
   const float csa = cumsum[ia], csb = cumsum[ib];
   scale_rows(acc, __expf(csa), __expf(csb));
-  // y += W x for one 64-step tile, W = C B^T with the bracket. Compiled twice: the tiles below
-  // the diagonal (most of them) need no mask and no skipped column tiles, and their bracket
-  // factors through the tile's last step e, exp(cs_i - cs_j) = exp(cs_i - cs_e) exp(cs_e - cs_j)
-  // (both at most 1, cs falls): 16 exponentials a thread instead of 32, and no compares. That
-  // halves the instructions between the tensor-core ones, which ncu showed to be the limit.
-  const auto multiply_tile = [&](const bf16* bs, const bf16* xs, int j0, auto diagonal) {
+  // y += W x for one 64-step tile, W = C B^T (chunk_cb_mma's, the warp's own fragments) with
+  // the bracket. Compiled twice: the tiles below the diagonal (most of them) need no mask and
+  // no skipped column tiles, and their bracket factors through the tile's last step e,
+  // exp(cs_i - cs_j) = exp(cs_i - cs_e) exp(cs_e - cs_j) (both at most 1, cs falls): 16
+  // exponentials a thread instead of 32, and no compares. That halves the instructions between
+  // the tensor-core ones, which ncu showed to be the limit.
+  const auto multiply_tile = [&](const float* ws, const bf16* xs, int j0, auto diagonal) {
     constexpr bool kDiagonal = decltype(diagonal)::value;
     // On the diagonal tile, 8-step column tiles past the warp's last row are all masked.
     const int reach = kDiagonal ? 2 * warp + 2 : kTile / 8;
-    float w[kTile / 8][4] = {};  // W = C B^T: 16 rows x 64 steps
+    float w[kTile / 8][4];  // W = C B^T: 16 rows x 64 steps
+    const float4* mine = reinterpret_cast<const float4*>(ws) + warp * (kTile / 8) * 32 + lane;
 #pragma unroll
-    for (int ks = 0; ks < kN / 16; ++ks) {
-#pragma unroll
-      for (int nt2 = 0; nt2 < kTile / 16; ++nt2) {
-        if (2 * nt2 >= reach) continue;  // warp-uniform
-        uint32_t bb[4];  // B stored (steps, n): the B operand as (n, k) rows
-        ldmatrix_x4(bb, bs + (nt2 * 16 + across_row(lane)) * kLdN + ks * 16 + across_col(lane));
-        mma_bf16(w[2 * nt2], cf[ks], bb[0], bb[1]);
-        mma_bf16(w[2 * nt2 + 1], cf[ks], bb[2], bb[3]);
-      }
+    for (int nt = 0; nt < kTile / 8; ++nt) {
+      const float4 v = nt < reach ? mine[nt * 32] : make_float4(0.f, 0.f, 0.f, 0.f);
+      w[nt][0] = v.x, w[nt][1] = v.y, w[nt][2] = v.z, w[nt][3] = v.w;
     }
     // The bracket in place: w_ij = exp(cs_i - cs_j) (C_i . B_j) dt_j for j <= i, else 0.
     if constexpr (kDiagonal) {
@@ -268,10 +356,10 @@ __global__ void __launch_bounds__(kOutputsThreads) chunk_outputs_mma(SsdParams p
     }
     __syncthreads();
     const int j0 = t * kTile;
-    const bf16* bs = buffer(t);                 // (kTile, kLdN) B of the tile's steps
-    const bf16* xs = bs + kTile * kLdN;         // (kTile, kLdP) x of them
-    if (j0 < i0) multiply_tile(bs, xs, j0, std::false_type());
-    else multiply_tile(bs, xs, j0, std::true_type());
+    const float* ws = reinterpret_cast<const float*>(buffer(t));  // W of the tile's steps
+    const bf16* xs = buffer(t) + kWSlots;                         // (kTile, kLdP) x of them
+    if (j0 < i0) multiply_tile(ws, xs, j0, std::false_type());
+    else multiply_tile(ws, xs, j0, std::true_type());
   }
   store_outputs<bf16>(p, d, tile, acc, ia, lane);
 }
@@ -282,8 +370,9 @@ inline bool fits(const SsdParams& p) { return takes_shape(p, DType::BF16, 8); }
 inline size_t states_shared_bytes(const SsdParams& p) {
   return (sizeof(double) + sizeof(float)) * padded_q(ChunkDims(p)) + sizeof(bf16) * kTile * (2 * kLdP + 2 * kLdN);
 }
+inline size_t cb_shared_bytes() { return sizeof(bf16) * 2 * kTile * kLdN; }
 inline size_t outputs_shared_bytes(const SsdParams& p) {
-  return 2 * sizeof(float) * padded_q(ChunkDims(p)) + sizeof(bf16) * (kTile * (kLdN + kLdP) + 2 * kP * kLdN);
+  return 2 * sizeof(float) * padded_q(ChunkDims(p)) + 2 * (kCbTileFloats * sizeof(float) + sizeof(bf16) * kTile * kLdP);
 }
 
 }  // namespace kernel4

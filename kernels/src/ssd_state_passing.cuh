@@ -1,37 +1,86 @@
 // The state passing shared by the chunked paths (launched from ssd_chunked.cu): chunk states in
 // place -> starting states, and the final state. A header so kernels/emulate can run it too.
 #pragma once
+#include "mma.cuh"
 #include "ssd_chunked_common.cuh"
 
 namespace ssdcheck {
 
 constexpr int kStatePassingThreads = 256;
 
+// V consecutive values of a state slot per thread (V = 4: one 16-byte access when p * n is a
+// multiple of 4; scratch and final states are device allocations, 256-byte aligned).
+template <int V> struct Values {
+  float v[V];
+};
+template <int V> __device__ __forceinline__ Values<V> load_values(const float* p) {
+  Values<V> out;
+  if constexpr (V == 4) {
+    const float4 q = *reinterpret_cast<const float4*>(p);
+    out.v[0] = q.x, out.v[1] = q.y, out.v[2] = q.z, out.v[3] = q.w;
+  } else {
+    out.v[0] = *p;
+  }
+  return out;
+}
+template <int V> __device__ __forceinline__ void store_values(float* p, const Values<V>& in) {
+  if constexpr (V == 4) *reinterpret_cast<float4*>(p) = make_float4(in.v[0], in.v[1], in.v[2], in.v[3]);
+  else *p = in.v[0];
+}
+
+// Starting states kept split (kernel4 bf16, whose outputs stage multiplies them as bf16 hi +
+// lo): each 4 values' 16 bytes become their 4 hi halves then their 4 lo halves, in place, so
+// the outputs stage copies them to shared memory as they are (cp.async, 8 bytes) instead of
+// every row tile's block loading and splitting the same floats.
+__device__ __forceinline__ void store_split(float* p, const Values<4>& in) {
+  const SplitPair s01 = split_bf16(in.v[0], in.v[1]), s23 = split_bf16(in.v[2], in.v[3]);
+  *reinterpret_cast<uint4*>(p) = make_uint4(s01.hi, s23.hi, s01.lo, s23.lo);
+}
+
+// One thread per V state values, chunks in order, eight chunks' values in flight at once (128
+// bytes a thread for V = 4): ncu showed the scalar version, 32 bytes a thread at 109 registers
+// and a quarter occupancy, at 57% of DRAM bandwidth. Split: the starting states as
+// store_split keeps them (V = 4); the final state stays float.
+template <int V, bool Split>
 __global__ void __launch_bounds__(kStatePassingThreads) state_passing_kernel(SsdParams p, ChunkScratch scratch) {
+  static_assert(!Split || V == 4, "split starting states go by 4 values");
   const ChunkDims d(p);
-  const int64_t e = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x, h = blockIdx.y, b = blockIdx.z;
+  const int64_t e = (blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x) * V, h = blockIdx.y, b = blockIdx.z;
   if (e >= d.P * d.N) return;
   const int64_t stride = d.H * d.P * d.N;  // from one chunk's slot to the next
   float* slot = scratch.states + (b * d.chunks * d.H + h) * d.P * d.N + e;
   const float* decay = scratch.decay + b * d.chunks * d.H + h;
-  float s = p.initial_state ? p.initial_state[(b * d.H + h) * d.P * d.N + e] : 0.f;
+  Values<V> s = p.initial_state ? load_values<V>(p.initial_state + (b * d.H + h) * d.P * d.N + e) : Values<V>{};
   constexpr int kAhead = 8;  // chunks whose values are in flight at once
   for (int64_t c0 = 0; c0 < d.chunks; c0 += kAhead) {
-    float added[kAhead], decays[kAhead];
+    Values<V> added[kAhead];
+    float decays[kAhead];
 #pragma unroll
     for (int k = 0; k < kAhead; ++k) {
       const bool in = c0 + k < d.chunks;
-      added[k] = in ? slot[(c0 + k) * stride] : 0.f;
+      added[k] = in ? load_values<V>(slot + (c0 + k) * stride) : Values<V>{};
       decays[k] = in ? decay[(c0 + k) * d.H] : 0.f;
     }
 #pragma unroll
     for (int k = 0; k < kAhead; ++k) {
       if (c0 + k >= d.chunks) break;
-      slot[(c0 + k) * stride] = s;  // the state at the chunk's start
-      s = expf(decays[k]) * s + added[k];
+      if constexpr (Split) store_split(slot + (c0 + k) * stride, s);  // the state at the chunk's start
+      else store_values<V>(slot + (c0 + k) * stride, s);
+      const float f = expf(decays[k]);
+#pragma unroll
+      for (int i = 0; i < V; ++i) s.v[i] = f * s.v[i] + added[k].v[i];
     }
   }
-  p.final_state[(b * d.H + h) * d.P * d.N + e] = s;
+  store_values<V>(p.final_state + (b * d.H + h) * d.P * d.N + e, s);
+}
+
+// Whether the state passing takes 4 values a thread (p * n a multiple of 4), and its grid:
+// (threads over p * n, heads, batch).
+inline bool state_passing_vectors(const ChunkDims& d) { return d.P * d.N % 4 == 0; }
+inline dim3 state_passing_grid(const SsdParams& p) {
+  const ChunkDims d(p);
+  const int64_t threads = state_passing_vectors(d) ? d.P * d.N / 4 : d.P * d.N;
+  return dim3(static_cast<unsigned>((threads + kStatePassingThreads - 1) / kStatePassingThreads), static_cast<unsigned>(d.H), static_cast<unsigned>(p.batch));
 }
 
 }  // namespace ssdcheck

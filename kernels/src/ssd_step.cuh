@@ -12,7 +12,9 @@
 // H200, Codestral shape: 7.1 us at batch 1, 89.0% of the copy ceiling at 64, 90.9% at 256.
 // Measured no better in the same run: 8 warps of 8 rows at 3 blocks an SM (145.5 us at batch
 // 64 against 143.8), and streaming cache hints (__ldcs/__stcs) on the state (149.1 us).
-// (kernel1 to kernel3, with their numbers: kernels/dev/.)
+// Also measured no better: kernel5, persistent warps dealt the rows evenly with the next rows'
+// loads overlapping this one's stores (144.5 us at batch 64 against 142.0 in one run).
+// (kernel1 to kernel3 and kernel5, with their numbers: kernels/dev/.)
 // The kernel lives in this header so kernels/emulate can run it on a CPU; ssd_step.cu launches it.
 #pragma once
 #include "dtype.cuh"

@@ -3,7 +3,7 @@ import type { PerfInputs, PerfPoint } from './rows.js';
 
 const COLORS = ['#54a24b', '#e45756', '#4c78a8', '#f58518', '#b279a2', '#72b7b2', '#9d755d'];
 // One colour per implementation across every chart of a page.
-const IMPL_COLORS: Record<string, string> = { 'ssdcheck-cuda': '#54a24b', 'ssdcheck-cuda-kernel3': '#88d27a', 'mamba_ssm-triton': '#e45756', 'onnx-webgpu-fp32': '#4c78a8', 'onnx-cpu-fp32': '#f58518', 'onnx-cpu-fp16': '#b279a2', 'reference-chunked': '#9d755d' };
+const IMPL_COLORS: Record<string, string> = { 'ssdcheck-cuda': '#54a24b', 'ssdcheck-cuda-kernel3': '#88d27a', 'mamba_ssm-triton': '#e45756', 'onnx-webgpu-fp32': '#4c78a8', 'onnx-cpu-fp32': '#f58518', 'onnx-cpu-fp16': '#b279a2', 'reference-chunked': '#9d755d', 'device copy, same bytes': '#888888' };
 const implColor = (impl: string, i: number) => IMPL_COLORS[impl] ?? COLORS[i % COLORS.length];
 const TRITON = 'mamba_ssm-triton';
 const OURS = 'ssdcheck-cuda';
@@ -45,7 +45,7 @@ function sweepCharts(inputs: PerfInputs, sweep: string, title: string): Chart[] 
   if (decode) {
     charts.push({
       id: `${slug(sweep)}-tbps`,
-      data: [...traces(points, impls, (p, ms) => (p.bytes ? p.bytes / ms / 1e9 : undefined)), ...ceiling('copy ceiling (measured)', inputs.copyTBps, xs)],
+      data: [...traces(points, impls, (p, ms) => (p.bytes ? p.bytes / ms / 1e9 : undefined)), ...ceiling('copy ceiling (measured, 2 GiB)', inputs.copyTBps, xs)],
       layout: { title: { text: `${sweep}: bandwidth${title}` }, xaxis: log2Axis('batch', xs), yaxis: { title: { text: 'TB/s' } } },
     });
   } else if (points.some((p) => p.flops)) {

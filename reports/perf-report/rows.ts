@@ -35,7 +35,7 @@ export interface PerfInputs {
   readonly gpu?: string;
 }
 
-interface GpuRow { impl: string; op: string; model: string; batch: number; seqlen?: number; dtype: string; ms: number; p20?: number; p80?: number; hostMs?: number; flops?: number; io_bytes?: number }
+interface GpuRow { impl: string; op: string; model: string; batch: number; seqlen?: number; dtype: string; ms: number; p20?: number; p80?: number; hostMs?: number; flops?: number; io_bytes?: number; copyMs?: number }
 interface OnnxRow { sweep: string; impl: string; length: number; medianMs: number; p20Ms: number; p80Ms: number }
 
 const ONNX_SWEEP_MODEL: Record<string, string> = { codestral: 'codestral-7b' };
@@ -67,7 +67,11 @@ export function readPerfInputs(files: readonly string[]): PerfInputs {
       sources.push({ file, benchmark: 'bench:gpu', describe: `bench:gpu on ${smi.join(', ')}; ${stamp}; node ${run?.node}; torch ${anchor?.torch ?? 'absent'}; kernels: ${JSON.stringify(data.kernels)}` });
       for (const r of data.rows as GpuRow[]) {
         const base = { impl: r.impl, ms: r.ms, p20: r.p20, p80: r.p80, hostMs: r.hostMs, flops: r.flops, bytes: r.io_bytes, run: String(run?.commit ?? file).slice(0, 7) };
-        if (r.op === 'decode_step') points.push({ ...base, sweep: `decode ${r.model}`, x: r.batch });
+        if (r.op === 'decode_step') {
+          points.push({ ...base, sweep: `decode ${r.model}`, x: r.batch });
+          // The run's copy of the state's bytes in the same harness: the ceiling at that size.
+          if (r.copyMs !== undefined) points.push({ impl: 'device copy, same bytes', ms: r.copyMs, bytes: r.io_bytes, run: base.run, sweep: `decode ${r.model}`, x: r.batch });
+        }
         else if (r.batch === 1) points.push({ ...base, sweep: `forward ${r.model} ${r.dtype}`, x: r.seqlen! });
         else points.push({ ...base, sweep: `forward ${r.model} ${r.dtype} constant tokens`, x: r.batch });
       }
