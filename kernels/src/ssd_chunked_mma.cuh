@@ -10,10 +10,10 @@
 //   chunk outputs: one block of 4 warps per (head, 64-row tile, chunk, row); a warp owns 16
 //     rows. y = exp(cs_i) C S_start^T with C as A fragments (the state, which the state passing
 //     keeps split into bf16 hi + lo, copied half of n at a time), then per 64-step tile the
-//     warp's W fragments, the bracket exp(cs_i - cs_j) dt_j
-//     [j <= i] applied in place, and y += W x with W's accumulators repacked as A fragments: no
-//     round trip through shared memory. W and x tiles arrive by cp.async, double-buffered: tile
-//     t + 1 lands while tile t is multiplied.
+//     warp's W fragments, the bracket exp(cs_i - cs_j) dt_j [j <= i] applied in place, and
+//     y += W x with W's accumulators repacked as A fragments: no round trip through shared
+//     memory. W and x tiles arrive by cp.async, double-buffered: tile t + 1 lands while tile t
+//     is multiplied.
 // Heads vary fastest in the grid, so the heads of a group read the same W, B and C tiles from
 // L2; the longest row tiles (most steps below the diagonal) are launched first.
 //
@@ -150,7 +150,7 @@ inline size_t cb_floats(const SsdParams& p) {
   const ChunkDims d(p);
   return static_cast<size_t>(p.batch * d.chunks * d.G) * cb_tiles(d) * kCbTileFloats;
 }
-__device__ __forceinline__ const float* cb_tile(const ChunkScratch& scratch, const ChunkDims& d, int64_t b, int64_t c, int64_t g, int tile) {
+__device__ __forceinline__ float* cb_tile(const ChunkScratch& scratch, const ChunkDims& d, int64_t b, int64_t c, int64_t g, int tile) {
   return scratch.cb + (((b * d.chunks + c) * d.G + g) * cb_tiles(d) + tile) * kCbTileFloats;
 }
 
@@ -192,7 +192,7 @@ __global__ void __launch_bounds__(kOutputsThreads) chunk_cb_mma(SsdParams p, Chu
       mma_bf16(w[2 * nt2 + 1], a, bb[2], bb[3]);
     }
   }
-  float4* out = reinterpret_cast<float4*>(scratch.cb + (((b * d.chunks + c) * d.G + g) * tiles + pair) * kCbTileFloats) + warp * (kTile / 8) * 32 + lane;
+  float4* out = reinterpret_cast<float4*>(cb_tile(scratch, d, b, c, g, pair)) + warp * (kTile / 8) * 32 + lane;
 #pragma unroll
   for (int nt = 0; nt < kTile / 8; ++nt) out[nt * 32] = make_float4(w[nt][0], w[nt][1], w[nt][2], w[nt][3]);
 }
@@ -209,7 +209,7 @@ __global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParam
   // Two buffers of a 64-step tile, W (kCbTileFloats, fragment order) then x (kTile, kLdP): the
   // first holds C of the tile's rows (kTile, kLdN) until they are in registers, the second the
   // starting state, half of n at a time, hi (kP, kLdH) then lo, until C S^T is done; tile t + 1
-  // lands in one while tile t is used from the other. 53 KB in all for chunk 256: 4 blocks an SM.
+  // lands in one while tile t is used from the other. 52 KB in all for chunk 256: 4 blocks an SM.
   constexpr int kWSlots = kCbTileFloats * sizeof(float) / sizeof(bf16);  // W's room, in bf16 slots
   constexpr int kBufferSlots = kWSlots + kTile * kLdP;
   static_assert(kTile * kLdN <= kBufferSlots && 2 * kP * kLdH <= kBufferSlots, "a buffer holds W and x, C, or half the state");
