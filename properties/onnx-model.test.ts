@@ -22,6 +22,12 @@ import { expectSameTokens } from './helpers/tokens.js';
 // the SSD graphs' 1e-5: each RMSNorm divides by the rms of its input, so on small activations
 // float32 rounding grows through 1..3 layers (seen: up to 6.8e-5 over 240 random models).
 const FP32_TOL = 2e-4;
+// The fp32 accuracy property's models take layer_norm_epsilon 1e-3 rather than HF's 1e-5: a
+// gated-norm group of one value (head dim 1, one head a group) that crosses zero multiplies
+// its input's rounding by up to 1/sqrt(eps), 316 at 1e-5. Seen: 7.8e-4 at one position of one
+// model (seed 502719608), 5.5e-7 with eps 1e-3; the float64 answer there is ill-conditioned,
+// not the graph wrong. HF's eps is in the checkpoint and fp16 properties below.
+const WELL_CONDITIONED_EPS = 1e-3;
 const RUNS = { numRuns: 15 };
 
 async function withOnnx<T>(model: ConstructorParameters<typeof OnnxModel>[0], options: ConstructorParameters<typeof OnnxModel>[1], body: (onnx: OnnxModel) => Promise<T>): Promise<T> {
@@ -35,7 +41,7 @@ async function withOnnx<T>(model: ConstructorParameters<typeof OnnxModel>[0], op
 
 describe(`ONNX model graphs on the ${PROVIDER} provider`, () => {
   test.prop([modelAndPrompts(), fc.constantFrom('reference', 'hf')], RUNS)('fp32 prefill logits and caches equal the reference model', async ({ spec, rows }, semantics) => {
-    const model = randomModel(spec);
+    const model = randomModel({ ...spec, normEpsilon: WELL_CONDITIONED_EPS });
     const inputs = padRows(rows.map((r, i) => r.slice(0, Math.max(1, r.length - 2 * i))), 'left', 0);
     const exact = model.forward(inputs, { semantics });
     await withOnnx(model, { semantics, precision: 'fp32', provider: PROVIDER }, async (onnx) => {

@@ -18,6 +18,8 @@ export interface RandomModelSpec {
   readonly useConvBias: boolean;
   readonly tie: boolean;
   readonly timeStepLimit?: readonly [number, number];
+  /** layer_norm_epsilon; HF's 1e-5 when absent */
+  readonly normEpsilon?: number;
   readonly seed: number;
 }
 
@@ -34,6 +36,7 @@ export function randomModelConfig(spec: RandomModelSpec): Mamba2Config {
     use_conv_bias: spec.useConvBias, tie_word_embeddings: spec.tie,
     time_step_limit: spec.timeStepLimit ?? [0, Infinity],
     pad_token_id: 0, bos_token_id: null, eos_token_id: null,
+    ...(spec.normEpsilon !== undefined ? { layer_norm_epsilon: spec.normEpsilon } : {}),
   }, 'random model config');
 }
 
