@@ -145,7 +145,9 @@ function decode(model: string, batch: number) {
     const io = 2 * batch * h * p * n * 4;
     // The ceiling in the same harness: a device copy of the state's bytes (read once, written
     // once, as the step does), beside the anchor's 2 GiB copy roof.
-    const copy = k.timeCopy({ from: args.state, to: make('float32', [batch, h, p, n], 9, 0, 0) }, { warmup: 10, reps: 100 });
+    const to = k.zeros('float32', [batch, h, p, n]);  // (b, h, p, n) the copy's destination: its contents do not matter
+    owned.push(to);
+    const copy = k.timeCopy({ from: args.state, to }, { warmup: 10, reps: 100 });
     const copyMs = stats(copy).ms;
     rows.push({ impl: 'ssdcheck-cuda', op: 'decode_step', model, batch, dtype: 'bf16-in/fp32-state', ...device, hostMs: stats(host).ms, io_bytes: io, TBps: io / device.ms / 1e9, copyMs, copyTBps: io / copyMs / 1e9 });
     process.stderr.write(`  ${model} decode b=${batch}: ${device.ms.toFixed(4)} ms device; a copy of the same bytes ${copyMs.toFixed(4)} ms\n`);
