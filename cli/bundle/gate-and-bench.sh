@@ -5,8 +5,8 @@
 # .bundle (and .anchors, for Triton side by side) carried:
 #   SSDCHECK_COMMIT=<sha> bash cli/bundle/gate-and-bench.sh --models codestral-7b --dtypes bf16
 # Writes verify.json, gate.log, bench.json and bench.log to $OUT (or reports/out). With
-# PROFILE=1, also ncu's per-kernel summary of one Codestral bf16 forward at 16k tokens
-# (profile.log): the chunked kernels' times, occupancy, throughput, instructions issued.
+# PROFILE=1, also ncu's per-kernel summary of one Codestral forward at 16k tokens, bf16 or
+# PROFILE_DTYPE (profile.log): the chunked kernels' times, occupancy, throughput, instructions.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 out="${OUT:-reports/out}"
@@ -26,7 +26,7 @@ if [ "${PROFILE:-0}" = 1 ]; then
   ncu=/usr/local/cuda/bin/ncu
   bash .bundle/run.sh "$ncu" --clock-control none --target-processes all -k 'regex:chunk_|state_passing' --launch-count 6 \
     --section SpeedOfLight --section Occupancy --section LaunchStats --section InstructionStats --section WarpStateStats --print-summary per-kernel \
-    node node_modules/tsx/dist/cli.mjs reports/bench/gpu.ts --models codestral-7b --lengths 16384 --dtypes bf16 --decode-batches 1 --anchors /none --budget-s 60 --out "$out/profile-bench.json" > "$out/profile.log" 2>&1
+    node node_modules/tsx/dist/cli.mjs reports/bench/gpu.ts --models codestral-7b --lengths 16384 --dtypes "${PROFILE_DTYPE:-bf16}" --decode-batches 1 --anchors /none --budget-s 60 --out "$out/profile-bench.json" > "$out/profile.log" 2>&1
   grep -E "chunk_|state_passing|Duration|Throughput|Achieved Occupancy|Registers|Issued Instructions |Issue Slots Busy|Warp Cycles Per Issued" "$out/profile.log" | head -60
 fi
 exit "$bench"

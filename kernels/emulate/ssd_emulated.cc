@@ -91,8 +91,8 @@ void run_chunked(Reader& in, const char* out_path) {
   const ChunkDims d(p);
   const size_t per_chunk_head = b * d.chunks * h;
   Buffer states(4 * per_chunk_head * hp * n), decay(4 * per_chunk_head), dts(4 * per_chunk_head * d.Q), cumsum((tf32 ? 8 : 4) * per_chunk_head * d.Q);
-  Buffer cb(tf32 ? 0 : 4 * kernel4::cb_floats(p));
-  const ChunkScratch scratch{states.as<float>(), decay.as<float>(), dts.as<float>(), tf32 ? nullptr : cumsum.as<float>(), tf32 ? cumsum.as<double>() : nullptr, tf32 ? nullptr : cb.as<float>()};
+  Buffer cb(4 * kernel4_parts::cb_floats(p));
+  const ChunkScratch scratch{states.as<float>(), decay.as<float>(), dts.as<float>(), tf32 ? nullptr : cumsum.as<float>(), tf32 ? cumsum.as<double>() : nullptr, cb.as<float>()};
   // As ssd_chunked.cu and ssd_chunked_mma.cu launch them.
   const dim3 states_grid(static_cast<unsigned>(h), static_cast<unsigned>(d.chunks), static_cast<unsigned>(b));
   const dim3 outputs_grid(static_cast<unsigned>(h * (kernel4_parts::padded_q(d) / kernel4_parts::kTile)), static_cast<unsigned>(d.chunks), static_cast<unsigned>(b));
@@ -103,9 +103,11 @@ void run_chunked(Reader& in, const char* out_path) {
     else if (state_passing_vectors(d)) state_passing_kernel<4, false>(p, scratch);
     else state_passing_kernel<1, false>(p, scratch);
   });
-  if (tf32) emulate::launch(outputs_grid, kernel4_parts::kOutputsThreads, kernel4_tf32::shared, sizeof kernel4_tf32::shared, kernel4_tf32::outputs_shared_bytes(p), [&] { kernel4_tf32::chunk_outputs_tf32(p, scratch); });
-  else {
-    const dim3 cb_grid(static_cast<unsigned>(kernel4::cb_tiles(d) * g), static_cast<unsigned>(d.chunks), static_cast<unsigned>(b));
+  const dim3 cb_grid(static_cast<unsigned>(kernel4_parts::cb_tiles(d) * g), static_cast<unsigned>(d.chunks), static_cast<unsigned>(b));
+  if (tf32) {
+    emulate::launch(cb_grid, kernel4_parts::kOutputsThreads, kernel4_tf32::shared, sizeof kernel4_tf32::shared, kernel4_tf32::cb_shared_bytes(), [&] { kernel4_tf32::chunk_cb_tf32(p, scratch); });
+    emulate::launch(outputs_grid, kernel4_parts::kOutputsThreads, kernel4_tf32::shared, sizeof kernel4_tf32::shared, kernel4_tf32::outputs_shared_bytes(p), [&] { kernel4_tf32::chunk_outputs_tf32(p, scratch); });
+  } else {
     emulate::launch(cb_grid, kernel4_parts::kOutputsThreads, kernel4::shared, sizeof kernel4::shared, kernel4::cb_shared_bytes(), [&] { kernel4::chunk_cb_mma(p, scratch); });
     emulate::launch(outputs_grid, kernel4_parts::kOutputsThreads, kernel4::shared, sizeof kernel4::shared, kernel4::outputs_shared_bytes(p), [&] { kernel4::chunk_outputs_mma(p, scratch); });
   }

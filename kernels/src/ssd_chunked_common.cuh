@@ -18,7 +18,7 @@ struct ChunkDims {
 // lo for kernel4's bf16 outputs stage: ssd_state_passing.cuh); and each chunk's total
 // decay log (b, chunks, h). kernel4 (ssd_chunked_mma.cu) also keeps each step's dt and
 // in-chunk cumulative sum (b, chunks, h, q), so its outputs stage does not redo the scan: the
-// sums as float for bf16, as float64 for fp32; for bf16 also C B^T once per chunk and group.
+// sums as float for bf16, as float64 for fp32; and C B^T once per chunk and group.
 // Paths leave what they do not use null.
 struct ChunkScratch {
   float* states;
@@ -26,7 +26,7 @@ struct ChunkScratch {
   float* dts;
   float* cumsum;
   double* cumsum64;
-  float* cb;  // kernel4 bf16: each chunk's and group's C B^T tiles (ssd_chunked_mma.cuh)
+  float* cb;  // kernel4: each chunk's and group's C B^T tiles (ssd_chunked_mma_parts.cuh)
 };
 
 // dt (softplus, limits) and the inclusive cumulative sum of dt * A for steps [0, padded) of the

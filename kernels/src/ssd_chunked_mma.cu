@@ -7,7 +7,7 @@
 namespace ssdcheck {
 bool ssd_chunked_mma_fits(const SsdParams& p) { return kernel4::fits(p) || kernel4_tf32::fits(p); }
 bool ssd_chunked_mma_scan_f64(const SsdParams& p) { return kernel4_tf32::fits(p); }
-size_t ssd_chunked_mma_cb_floats(const SsdParams& p) { return kernel4::fits(p) ? kernel4::cb_floats(p) : 0; }
+size_t ssd_chunked_mma_cb_floats(const SsdParams& p) { return ssd_chunked_mma_fits(p) ? kernel4_parts::cb_floats(p) : 0; }
 
 size_t ssd_chunked_mma_shared_bytes(const SsdParams& p) {
   const bool tf32 = kernel4_tf32::fits(p);
@@ -27,12 +27,14 @@ cudaError_t launch_chunk_states_mma(const SsdParams& p, ChunkScratch scratch, cu
 
 cudaError_t launch_chunk_outputs_mma(const SsdParams& p, ChunkScratch scratch, cudaStream_t stream) {
   const ChunkDims d(p);
-  const dim3 grid(static_cast<unsigned>(d.H * (padded_q(d) / kTile)), static_cast<unsigned>(d.chunks), static_cast<unsigned>(p.batch));
-  if (kernel4_tf32::fits(p)) return launch_with_shared(kernel4_tf32::chunk_outputs_tf32, grid, kOutputsThreads, kernel4_tf32::outputs_shared_bytes(p), stream, p, scratch);
-  // bf16: C B^T once per chunk and group first, then the outputs that read it.
-  const dim3 cb_grid(static_cast<unsigned>(kernel4::cb_tiles(d) * d.G), static_cast<unsigned>(d.chunks), static_cast<unsigned>(p.batch));
-  const cudaError_t err = launch_with_shared(kernel4::chunk_cb_mma, cb_grid, kOutputsThreads, kernel4::cb_shared_bytes(), stream, p, scratch);
+  const bool tf32 = kernel4_tf32::fits(p);
+  // C B^T once per chunk and group first, then the outputs that read it.
+  const dim3 cb_grid(static_cast<unsigned>(cb_tiles(d) * d.G), static_cast<unsigned>(d.chunks), static_cast<unsigned>(p.batch));
+  const cudaError_t err = tf32 ? launch_with_shared(kernel4_tf32::chunk_cb_tf32, cb_grid, kOutputsThreads, kernel4_tf32::cb_shared_bytes(), stream, p, scratch)
+                               : launch_with_shared(kernel4::chunk_cb_mma, cb_grid, kOutputsThreads, kernel4::cb_shared_bytes(), stream, p, scratch);
   if (err != cudaSuccess) return err;
+  const dim3 grid(static_cast<unsigned>(d.H * (padded_q(d) / kTile)), static_cast<unsigned>(d.chunks), static_cast<unsigned>(p.batch));
+  if (tf32) return launch_with_shared(kernel4_tf32::chunk_outputs_tf32, grid, kOutputsThreads, kernel4_tf32::outputs_shared_bytes(p), stream, p, scratch);
   return launch_with_shared(kernel4::chunk_outputs_mma, grid, kOutputsThreads, kernel4::outputs_shared_bytes(p), stream, p, scratch);
 }
 

@@ -136,24 +136,6 @@ __global__ void __launch_bounds__(kStatesThreads) chunk_states_mma(SsdParams p, 
   if (threadIdx.x == 0) scratch.decay[(b * d.chunks + c) * d.H + h] = static_cast<float>(last);
 }
 
-// C B^T of a chunk, once per group rather than once per head (Codestral's 16 heads of a group
-// share it): its lower-triangular 64 x 64 tiles (i, j <= i), numbered i (i + 1) / 2 + j.
-__host__ __device__ inline int cb_tiles(const ChunkDims& d) {
-  const int t = padded_q(d) / kTile;
-  return t * (t + 1) / 2;
-}
-// A tile's floats in scratch.cb (b, chunks, g, tiles, then 4 warps x 8 column tiles x 32 lanes
-// x 4): each thread's mma accumulators as one float4 per 8 columns, so the outputs stage copies
-// a tile whole and each of its threads reads back its own fragments, as if it had multiplied.
-constexpr int kCbTileFloats = kTile * kTile;
-inline size_t cb_floats(const SsdParams& p) {
-  const ChunkDims d(p);
-  return static_cast<size_t>(p.batch * d.chunks * d.G) * cb_tiles(d) * kCbTileFloats;
-}
-__device__ __forceinline__ float* cb_tile(const ChunkScratch& scratch, const ChunkDims& d, int64_t b, int64_t c, int64_t g, int tile) {
-  return scratch.cb + (((b * d.chunks + c) * d.G + g) * cb_tiles(d) + tile) * kCbTileFloats;
-}
-
 // One block of 4 warps per (tile pair, group, chunk, row): a warp's 16 rows of C as A
 // fragments, B's 64 rows as B fragments, float32 accumulators, stored in fragment order. The
 // same products in the same order as the outputs stage made them itself before, so W is
@@ -161,23 +143,16 @@ __device__ __forceinline__ float* cb_tile(const ChunkScratch& scratch, const Chu
 __global__ void __launch_bounds__(kOutputsThreads) chunk_cb_mma(SsdParams p, ChunkScratch scratch) {
   extern __shared__ __align__(16) unsigned char shared[];
   const ChunkDims d(p);
-  const int tiles = cb_tiles(d), pair = static_cast<int>(blockIdx.x % tiles);
-  const int64_t g = blockIdx.x / tiles, c = blockIdx.y, b = blockIdx.z, len = min(d.Q, d.L - c * d.Q);
-  int i = 0;
-  while ((i + 1) * (i + 2) / 2 <= pair) ++i;
-  const int j = pair - i * (i + 1) / 2;
-  if (i * kTile >= len) return;  // a row tile past the chunk's end: no outputs block reads it
+  const CbPair t(d);
+  if (t.empty()) return;
   bf16* cs = reinterpret_cast<bf16*>(shared);  // (kTile, kLdN) C of the tile's rows
   bf16* bs = cs + kTile * kLdN;               // (kTile, kLdN) B of its steps
-  copy_steps<bf16, kTile, kN, kLdN, kOutputsThreads>(cs, static_cast<const bf16*>(p.C), d, b, c, g, d.G, d.N, i * kTile, len);
-  copy_steps<bf16, kTile, kN, kLdN, kOutputsThreads>(bs, static_cast<const bf16*>(p.B), d, b, c, g, d.G, d.N, j * kTile, len);
+  copy_steps<bf16, kTile, kN, kLdN, kOutputsThreads>(cs, static_cast<const bf16*>(p.C), d, t.b, t.c, t.g, d.G, d.N, t.i * kTile, t.len);
+  copy_steps<bf16, kTile, kN, kLdN, kOutputsThreads>(bs, static_cast<const bf16*>(p.B), d, t.b, t.c, t.g, d.G, d.N, t.j * kTile, t.len);
   cp_async_commit();
   cp_async_wait_all();
   __syncthreads();
-  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  // On the diagonal, 8-step column tiles past the warp's last row are masked by the outputs
-  // stage: not computed.
-  const int reach = i == j ? 2 * warp + 2 : kTile / 8;
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, reach = t.reach(warp);
   float w[kTile / 8][4] = {};
 #pragma unroll
   for (int ks = 0; ks < kN / 16; ++ks) {
@@ -192,9 +167,7 @@ __global__ void __launch_bounds__(kOutputsThreads) chunk_cb_mma(SsdParams p, Chu
       mma_bf16(w[2 * nt2 + 1], a, bb[2], bb[3]);
     }
   }
-  float4* out = reinterpret_cast<float4*>(cb_tile(scratch, d, b, c, g, pair)) + warp * (kTile / 8) * 32 + lane;
-#pragma unroll
-  for (int nt = 0; nt < kTile / 8; ++nt) out[nt * 32] = make_float4(w[nt][0], w[nt][1], w[nt][2], w[nt][3]);
+  store_cb_fragments(cb_tile(scratch, d, t.b, t.c, t.g, t.pair), w, warp, lane);
 }
 
 __global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParams p, ChunkScratch scratch) {
@@ -220,13 +193,7 @@ __global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParam
   const bf16* x = static_cast<const bf16*>(p.x);
   const int row_tile = i0 / kTile, first_pair = row_tile * (row_tile + 1) / 2;
   const auto issue_tile = [&](int t) {
-    const float* w = cb_tile(scratch, d, b, c, g, first_pair + t);
-    float* to = reinterpret_cast<float*>(buffer(t));
-#pragma unroll
-    for (int v = 0; v < kCbTileFloats / 4 / kOutputsThreads; ++v) {
-      const int e = (threadIdx.x + v * kOutputsThreads) * 4;
-      cp_async_16(to + e, w + e, true);
-    }
+    copy_cb_tile<kOutputsThreads>(reinterpret_cast<float*>(buffer(t)), cb_tile(scratch, d, b, c, g, first_pair + t));
     copy_steps<bf16, kTile, kP, kLdP, kOutputsThreads>(buffer(t) + kWSlots, x, d, b, c, h, d.H, d.P, t * kTile, len);
     cp_async_commit();
   };
@@ -297,12 +264,7 @@ __global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParam
     // On the diagonal tile, 8-step column tiles past the warp's last row are all masked.
     const int reach = kDiagonal ? 2 * warp + 2 : kTile / 8;
     float w[kTile / 8][4];  // W = C B^T: 16 rows x 64 steps
-    const float4* mine = reinterpret_cast<const float4*>(ws) + warp * (kTile / 8) * 32 + lane;
-#pragma unroll
-    for (int nt = 0; nt < kTile / 8; ++nt) {
-      const float4 v = nt < reach ? mine[nt * 32] : make_float4(0.f, 0.f, 0.f, 0.f);
-      w[nt][0] = v.x, w[nt][1] = v.y, w[nt][2] = v.z, w[nt][3] = v.w;
-    }
+    load_cb_fragments(w, ws, warp, lane, reach);
     // The bracket in place: w_ij = exp(cs_i - cs_j) (C_i . B_j) dt_j for j <= i, else 0.
     if constexpr (kDiagonal) {
 #pragma unroll

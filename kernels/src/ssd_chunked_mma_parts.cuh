@@ -1,8 +1,10 @@
 // What kernel4's bf16 and fp32 variants (ssd_chunked_mma.cuh, ssd_chunked_tf32.cuh) share:
-// the row tile an outputs block owns, and the stores and scalings of mma accumulators (16 x 8
-// tiles, element i of lane l at row l / 4 + 8 (i / 2), column 2 (l % 4) + i % 2; mma.cuh).
+// the row tile an outputs block owns, C B^T's tiles in scratch, and the stores and scalings of
+// mma accumulators (16 x 8 tiles, element i of lane l at row l / 4 + 8 (i / 2), column
+// 2 (l % 4) + i % 2; mma.cuh).
 #pragma once
 #include "dtype.cuh"
+#include "mma.cuh"
 #include "ssd_chunked_common.cuh"
 
 namespace ssdcheck {
@@ -59,6 +61,65 @@ __device__ __forceinline__ void load_scan(const ChunkDims& d, const RowTile& t, 
   for (int s = threadIdx.x; s < t.i0 + kTile; s += Threads) {
     cumsum[s] = s < t.len ? scan_sums[at + s] : last;
     dts[s] = s < t.len ? scan_dts[at + s] : 0.f;
+  }
+}
+
+// C B^T of a chunk, once per group rather than once per head (Codestral's 16 heads of a group
+// share it): its lower-triangular 64 x 64 tiles (i, j <= i), numbered i (i + 1) / 2 + j.
+__host__ __device__ inline int cb_tiles(const ChunkDims& d) {
+  const int t = padded_q(d) / kTile;
+  return t * (t + 1) / 2;
+}
+// A tile's floats in scratch.cb (b, chunks, g, tiles, then 4 warps x 8 column tiles x 32 lanes
+// x 4): each thread's mma accumulators as one float4 per 8 columns, so the outputs stage copies
+// a tile whole and each of its threads reads back its own fragments, as if it had multiplied.
+constexpr int kCbTileFloats = kTile * kTile;
+inline size_t cb_floats(const SsdParams& p) {
+  const ChunkDims d(p);
+  return static_cast<size_t>(p.batch * d.chunks * d.G) * cb_tiles(d) * kCbTileFloats;
+}
+__device__ __forceinline__ float* cb_tile(const ChunkScratch& scratch, const ChunkDims& d, int64_t b, int64_t c, int64_t g, int tile) {
+  return scratch.cb + (((b * d.chunks + c) * d.G + g) * cb_tiles(d) + tile) * kCbTileFloats;
+}
+
+// A C B^T block: tile pair (i, j) of group g, chunk c, row b, from a grid of (tiles * G,
+// chunks, batch).
+struct CbPair {
+  int pair, i, j;
+  int64_t g, c, b, len;
+  __device__ explicit CbPair(const ChunkDims& d) : pair(static_cast<int>(blockIdx.x % cb_tiles(d))), i(0), j(0), g(blockIdx.x / cb_tiles(d)), c(blockIdx.y), b(blockIdx.z), len(min(d.Q, d.L - c * d.Q)) {
+    while ((i + 1) * (i + 2) / 2 <= pair) ++i;
+    j = pair - i * (i + 1) / 2;
+  }
+  // A row tile past the chunk's end: no outputs block reads it.
+  __device__ bool empty() const { return i * kTile >= len; }
+  // On the diagonal, 8-step column tiles past a warp's last row are masked by the outputs
+  // stage: not computed.
+  __device__ int reach(int warp) const { return i == j ? 2 * warp + 2 : kTile / 8; }
+};
+
+// A warp's 16 x 64 of a tile, its accumulators, stored in fragment order, and read back.
+__device__ __forceinline__ void store_cb_fragments(float* tile, const float (&w)[kTile / 8][4], int warp, int lane) {
+  float4* out = reinterpret_cast<float4*>(tile) + warp * (kTile / 8) * 32 + lane;
+#pragma unroll
+  for (int nt = 0; nt < kTile / 8; ++nt) out[nt * 32] = make_float4(w[nt][0], w[nt][1], w[nt][2], w[nt][3]);
+}
+// Column tiles from `reach` on are zeros (the diagonal's masked ones).
+__device__ __forceinline__ void load_cb_fragments(float (&w)[kTile / 8][4], const float* tile, int warp, int lane, int reach) {
+  const float4* mine = reinterpret_cast<const float4*>(tile) + warp * (kTile / 8) * 32 + lane;
+#pragma unroll
+  for (int nt = 0; nt < kTile / 8; ++nt) {
+    const float4 v = nt < reach ? mine[nt * 32] : make_float4(0.f, 0.f, 0.f, 0.f);
+    w[nt][0] = v.x, w[nt][1] = v.y, w[nt][2] = v.z, w[nt][3] = v.w;
+  }
+}
+// A whole tile from scratch into shared memory by cp.async (not committed).
+template <int Threads>
+__device__ __forceinline__ void copy_cb_tile(float* to, const float* from) {
+#pragma unroll
+  for (int v = 0; v < kCbTileFloats / 4 / Threads; ++v) {
+    const int e = (threadIdx.x + v * Threads) * 4;
+    cp_async_16(to + e, from + e, true);
   }
 }
 

@@ -5,18 +5,22 @@
 //   chunk states: one block of 8 warps per (head, chunk, row); a warp owns 16 x 64 of (p, n).
 //     The dt scan is float64 and kept in scratch as float64: float32 sums in the hundreds would
 //     cost 1e-5 in every exp(cs_i - cs_j).
+//   chunk C B^T: one block of 4 warps per (64 x 64 tile below or on the diagonal, group, chunk,
+//     row), as in bf16: W = C B^T once per group, kept in scratch in accumulator order.
 //   chunk outputs: one block of 4 warps per (head, 64-row tile, chunk, row); a warp owns 16
-//     rows, keeps W = C B^T and the bracket in registers, and feeds W to W x as A fragments.
-//     (C stays in shared memory: held in registers, its 3xTF32 halves were hoisted out of the
-//     tile loop, 255 registers and spills.) An accumulator's columns are 2t and
-//     2t + 1 where an A fragment wants t and t + 4, so W x reads x's rows in that order
-//     (mma.cuh) instead of moving W between lanes.
-// Shared memory holds C, the starting state (whose place B's tiles then take) and x: 88 KB, two
-// blocks an SM.
+//     rows: C S_start^T with C's raw fragments held in registers, then per 64-step tile its own
+//     W fragments with the bracket applied in place, fed to W x as A fragments. An
+//     accumulator's columns are 2t and 2t + 1 where an A fragment wants t and t + 4, so W x
+//     reads x's rows in that order (mma.cuh) instead of moving W between lanes. W and x tiles
+//     arrive by cp.async, double-buffered.
+// Shared memory holds the two buffers (C, then the starting state, in their place at first):
+// 69 KB, 3 blocks an SM. Computing C B^T per head, as before, it held C, the state and x (88 KB,
+// 2 blocks an SM) and took 25.9 ms at 64k tokens on the H200 (reports/perf/README.md).
 //
 // The kernels live in this header so kernels/emulate can run them on a CPU;
 // ssd_chunked_mma.cu launches them.
 #pragma once
+#include <type_traits>
 #include "mma.cuh"
 #include "ssd_chunked_common.cuh"
 #include "ssd_chunked_mma_parts.cuh"
@@ -103,7 +107,42 @@ __global__ void __launch_bounds__(kStatesThreads) chunk_states_tf32(SsdParams p,
   if (threadIdx.x == 0) scratch.decay[(b * d.chunks + c) * d.H + h] = static_cast<float>(last);
 }
 
-__global__ void __launch_bounds__(kOutputsThreads) chunk_outputs_tf32(SsdParams p, ChunkScratch scratch) {
+// One block of 4 warps per (tile pair, group, chunk, row), as kernel4's chunk_cb_mma: a warp's
+// 16 rows of C as split A fragments against B's 64 rows, 3xTF32, the accumulators stored in
+// fragment order for the outputs stage. Computed once per group: per head, C B^T was two
+// thirds of the outputs stage's tensor-core work (16 k-steps of 8 against W x's 8).
+__global__ void __launch_bounds__(kOutputsThreads) chunk_cb_tf32(SsdParams p, ChunkScratch scratch) {
+  extern __shared__ __align__(16) unsigned char shared[];
+  const ChunkDims d(p);
+  const CbPair t(d);
+  if (t.empty()) return;
+  float* cs = reinterpret_cast<float*>(shared);  // (kTile, kLdRows) C of the tile's rows
+  float* bs = cs + kTile * kLdRows;              // (kTile, kLdRows) B of its steps
+  copy_steps<float, kTile, kN, kLdRows, kOutputsThreads>(cs, static_cast<const float*>(p.C), d, t.b, t.c, t.g, d.G, d.N, t.i * kTile, t.len);
+  copy_steps<float, kTile, kN, kLdRows, kOutputsThreads>(bs, static_cast<const float*>(p.B), d, t.b, t.c, t.g, d.G, d.N, t.j * kTile, t.len);
+  cp_async_wait_all();
+  __syncthreads();
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, reach = t.reach(warp);
+  const float* c_at = cs + (warp * 16 + down_row(lane)) * kLdRows + down_col(lane);
+  float w[kTile / 8][4] = {};
+#pragma unroll 2
+  for (int ks = 0; ks < kN / 8; ++ks) {
+    uint32_t raw[4];
+    ldmatrix_x4(raw, c_at + ks * 8);
+    const SplitFragment a = split_fragment(raw);
+#pragma unroll
+    for (int nt2 = 0; nt2 < kTile / 16; ++nt2) {
+      if (2 * nt2 >= reach) continue;  // warp-uniform
+      uint32_t bb[4];  // B stored (steps, n): the B operand as (n, k) rows
+      ldmatrix_x4(bb, bs + (nt2 * 16 + across_row(lane)) * kLdRows + ks * 8 + across_col(lane));
+      mma_3xtf32(w[2 * nt2], a.hi, a.lo, split_tf32(__uint_as_float(bb[0])), split_tf32(__uint_as_float(bb[1])));
+      mma_3xtf32(w[2 * nt2 + 1], a.hi, a.lo, split_tf32(__uint_as_float(bb[2])), split_tf32(__uint_as_float(bb[3])));
+    }
+  }
+  store_cb_fragments(cb_tile(scratch, d, t.b, t.c, t.g, t.pair), w, warp, lane);
+}
+
+__global__ void __launch_bounds__(kOutputsThreads, 3) chunk_outputs_tf32(SsdParams p, ChunkScratch scratch) {
   extern __shared__ __align__(16) unsigned char shared[];
   const ChunkDims d(p);
   const RowTile tile(d, padded_q(d) / kTile);
@@ -112,84 +151,116 @@ __global__ void __launch_bounds__(kOutputsThreads) chunk_outputs_tf32(SsdParams 
   const int i0 = tile.i0;
   double* cumsum = reinterpret_cast<double*>(shared);           // (padded Q)
   float* dts = reinterpret_cast<float*>(cumsum + padded_q(d));  // (padded Q)
-  float* cs_rows = dts + padded_q(d);                           // (kTile, kLdRows) C of the tile's rows
-  float* rows = cs_rows + kTile * kLdRows;                      // (kP, kLdRows) the starting state; then B of 64 steps
-  float* xs = rows + kP * kLdRows;                              // (kTile, kLdX) x of 64 steps
+  // Two buffers of a 64-step tile, W (kCbTileFloats, fragment order) then x (kTile, kLdX): the
+  // first holds C of the tile's rows (kTile, kLdRows) until they are in registers, the second
+  // the starting state (kP, kLdRows) until C S^T is done; tile t + 1 lands in one while tile t
+  // is used from the other. 69 KB in all for chunk 256: 3 blocks an SM.
+  constexpr int kBufferFloats = kCbTileFloats + kTile * kLdX;
+  static_assert(kTile * kLdRows <= kBufferFloats && kP * kLdRows <= kBufferFloats, "a buffer holds W and x, C, or the state");
+  float* first = dts + padded_q(d);
+  float* second = first + kBufferFloats;
+  const auto buffer = [&](int t) { return t % 2 == 0 ? first : second; };
   const float* x = static_cast<const float*>(p.x);
-  const float* B = static_cast<const float*>(p.B);
-  copy_steps<float, kTile, kN, kLdRows, kOutputsThreads>(cs_rows, static_cast<const float*>(p.C), d, b, c, g, d.G, d.N, i0, len);
+  const int row_tile = i0 / kTile, first_pair = row_tile * (row_tile + 1) / 2;
+  const auto issue_tile = [&](int t) {
+    copy_cb_tile<kOutputsThreads>(buffer(t), cb_tile(scratch, d, b, c, g, first_pair + t));
+    copy_steps<float, kTile, kP, kLdX, kOutputsThreads>(buffer(t) + kCbTileFloats, x, d, b, c, h, d.H, d.P, t * kTile, len);
+    cp_async_commit();
+  };
+  copy_steps<float, kTile, kN, kLdRows, kOutputsThreads>(first, static_cast<const float*>(p.C), d, b, c, g, d.G, d.N, i0, len);
   const float* start = scratch.states + ((b * d.chunks + c) * d.H + h) * d.P * d.N;  // (p, n)
   for (int e = threadIdx.x; e < kP * (kN / 4); e += kOutputsThreads) {
     const int pi = e / (kN / 4), n = e % (kN / 4) * 4;
     const bool valid = pi < d.P && n < d.N;
-    cp_async_16(rows + pi * kLdRows + n, valid ? start + pi * d.N + n : start, valid);
+    cp_async_16(second + pi * kLdRows + n, valid ? start + pi * d.N + n : start, valid);
   }
   load_scan<kOutputsThreads>(d, tile, scratch.cumsum64, scratch.dts, cumsum, dts);
   cp_async_wait_all();
   __syncthreads();
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, gq = lane / 4, tq = lane % 4;
   const int ia = i0 + warp * 16 + gq, ib = ia + 8;  // this thread's two rows
-  // C of the warp's 16 rows as split A fragments, k = n from ks * 8.
-  const float* c_at = cs_rows + (warp * 16 + down_row(lane)) * kLdRows + down_col(lane);
-  const auto c_fragment = [c_at](int ks) {
-    uint32_t raw[4];
-    ldmatrix_x4(raw, c_at + ks * 8);
-    return split_fragment(raw);
-  };
+  uint32_t cf[kN / 8][4];  // C of the warp's 16 rows as raw A fragments over n (split when used)
+#pragma unroll
+  for (int ks = 0; ks < kN / 8; ++ks) ldmatrix_x4(cf[ks], first + (warp * 16 + down_row(lane)) * kLdRows + ks * 8 + down_col(lane));
+  __syncthreads();  // C is in every warp's registers: its buffer takes the first tile
+  issue_tile(0);
   float acc[kP / 8][4] = {};  // y of the 16 rows: 8 tiles of 8 columns of p
   // From the starting state: C S^T, S stored (p, n) is the B operand as (n, k) rows.
-#pragma unroll 2
+#pragma unroll
   for (int ks = 0; ks < kN / 8; ++ks) {
-    const SplitFragment a = c_fragment(ks);
+    const SplitFragment a = split_fragment(cf[ks]);
 #pragma unroll
     for (int nt2 = 0; nt2 < kP / 16; ++nt2) {
       uint32_t sb[4];
-      ldmatrix_x4(sb, rows + (nt2 * 16 + across_row(lane)) * kLdRows + ks * 8 + across_col(lane));
+      ldmatrix_x4(sb, second + (nt2 * 16 + across_row(lane)) * kLdRows + ks * 8 + across_col(lane));
       mma_3xtf32(acc[2 * nt2], a.hi, a.lo, split_tf32(__uint_as_float(sb[0])), split_tf32(__uint_as_float(sb[1])));
       mma_3xtf32(acc[2 * nt2 + 1], a.hi, a.lo, split_tf32(__uint_as_float(sb[2])), split_tf32(__uint_as_float(sb[3])));
     }
   }
   const double csa = cumsum[ia], csb = cumsum[ib];
   scale_rows(acc, expf(static_cast<float>(csa)), expf(static_cast<float>(csb)));
-  for (int j0 = 0; j0 <= i0; j0 += kTile) {
-    __syncthreads();  // the state, or the previous tile's B and x, are consumed
-    copy_steps<float, kTile, kN, kLdRows, kOutputsThreads>(rows, B, d, b, c, g, d.G, d.N, j0, len);
-    copy_steps<float, kTile, kP, kLdX, kOutputsThreads>(xs, x, d, b, c, h, d.H, d.P, j0, len);
-    cp_async_wait_all();
-    __syncthreads();
+  // y += W x for one 64-step tile, W = C B^T (chunk_cb_tf32's, the warp's own fragments) with
+  // the bracket, as kernel4's bf16 outputs stage does it: the tiles below the diagonal need no
+  // mask, and their bracket factors through the tile's last step e (16 exponentials a thread
+  // instead of 32).
+  const auto multiply_tile = [&](const float* ws, const float* xs, int j0, auto diagonal) {
+    constexpr bool kDiagonal = decltype(diagonal)::value;
     // On the diagonal tile, 8-step column tiles past the warp's last row are all masked.
-    const int reach = j0 == i0 ? 2 * warp + 2 : kTile / 8;
-    float w[kTile / 8][4] = {};  // W = C B^T: 16 rows x 64 steps
-#pragma unroll 2
-    for (int ks = 0; ks < kN / 8; ++ks) {
-      const SplitFragment a = c_fragment(ks);
+    const int reach = kDiagonal ? 2 * warp + 2 : kTile / 8;
+    float w[kTile / 8][4];  // W = C B^T: 16 rows x 64 steps
+    load_cb_fragments(w, ws, warp, lane, reach);
+    // The bracket in place: w_ij = exp(cs_i - cs_j) (C_i . B_j) dt_j for j <= i, else 0.
+    if constexpr (kDiagonal) {
 #pragma unroll
-      for (int nt2 = 0; nt2 < kTile / 16; ++nt2) {
-        if (2 * nt2 >= reach) continue;  // warp-uniform
-        uint32_t bb[4];  // B stored (steps, n): the B operand as (n, k) rows
-        ldmatrix_x4(bb, rows + (nt2 * 16 + across_row(lane)) * kLdRows + ks * 8 + across_col(lane));
-        mma_3xtf32(w[2 * nt2], a.hi, a.lo, split_tf32(__uint_as_float(bb[0])), split_tf32(__uint_as_float(bb[1])));
-        mma_3xtf32(w[2 * nt2 + 1], a.hi, a.lo, split_tf32(__uint_as_float(bb[2])), split_tf32(__uint_as_float(bb[3])));
+      for (int nt = 0; nt < kTile / 8; ++nt) {
+        const int j = j0 + nt * 8 + 2 * tq;
+        const double cs0 = cumsum[j], cs1 = cumsum[j + 1];
+        const float dt0 = dts[j], dt1 = dts[j + 1];
+        w[nt][0] = j <= ia ? expf(static_cast<float>(fmin(csa - cs0, 0.0))) * w[nt][0] * dt0 : 0.f;
+        w[nt][1] = j + 1 <= ia ? expf(static_cast<float>(fmin(csa - cs1, 0.0))) * w[nt][1] * dt1 : 0.f;
+        w[nt][2] = j <= ib ? expf(static_cast<float>(fmin(csb - cs0, 0.0))) * w[nt][2] * dt0 : 0.f;
+        w[nt][3] = j + 1 <= ib ? expf(static_cast<float>(fmin(csb - cs1, 0.0))) * w[nt][3] * dt1 : 0.f;
+      }
+    } else {
+      const double cse = cumsum[j0 + kTile - 1];
+      const float ra = expf(static_cast<float>(fmin(csa - cse, 0.0))), rb = expf(static_cast<float>(fmin(csb - cse, 0.0)));
+#pragma unroll
+      for (int nt = 0; nt < kTile / 8; ++nt) {
+        const int j = j0 + nt * 8 + 2 * tq;
+        const float e0 = expf(static_cast<float>(fmin(cse - cumsum[j], 0.0))) * dts[j];
+        const float e1 = expf(static_cast<float>(fmin(cse - cumsum[j + 1], 0.0))) * dts[j + 1];
+        w[nt][0] *= ra * e0;
+        w[nt][1] *= ra * e1;
+        w[nt][2] *= rb * e0;
+        w[nt][3] *= rb * e1;
       }
     }
     // y += W x, one 8-step tile of W at a time: its accumulator (columns 2t, 2t + 1) is the A
-    // fragment with k order 0 2 4 6 1 3 5 7, so x's rows are read in that order. The bracket,
-    // exp(cs_i - cs_j) (C_i . B_j) dt_j for j <= i, is applied on the way.
+    // fragment with k order 0 2 4 6 1 3 5 7, so x's rows are read in that order (mma.cuh).
 #pragma unroll
     for (int nt = 0; nt < kTile / 8; ++nt) {
       if (nt >= reach) continue;  // warp-uniform
-      const int j = j0 + nt * 8 + 2 * tq;
-      const double cs0 = cumsum[j], cs1 = cumsum[j + 1];
-      const float dt0 = dts[j], dt1 = dts[j + 1];
-      const float w0 = j <= ia ? expf(static_cast<float>(fmin(csa - cs0, 0.0))) * w[nt][0] * dt0 : 0.f;
-      const float w1 = j + 1 <= ia ? expf(static_cast<float>(fmin(csa - cs1, 0.0))) * w[nt][1] * dt1 : 0.f;
-      const float w2 = j <= ib ? expf(static_cast<float>(fmin(csb - cs0, 0.0))) * w[nt][2] * dt0 : 0.f;
-      const float w3 = j + 1 <= ib ? expf(static_cast<float>(fmin(csb - cs1, 0.0))) * w[nt][3] * dt1 : 0.f;
-      const SplitFragment a = split_fragment(w0, w2, w1, w3);  // (g, 2t) (g+8, 2t) (g, 2t+1) (g+8, 2t+1)
+      const SplitFragment a = split_fragment(w[nt][0], w[nt][2], w[nt][1], w[nt][3]);  // (g, 2t) (g+8, 2t) (g, 2t+1) (g+8, 2t+1)
       const float* xt = xs + (nt * 8 + 2 * tq) * kLdX + gq;  // x stored (steps, p): rows 2t, 2t + 1
 #pragma unroll
       for (int pt = 0; pt < kP / 8; ++pt) mma_3xtf32(acc[pt], a.hi, a.lo, split_tf32(xt[pt * 8]), split_tf32(xt[kLdX + pt * 8]));
     }
+  };
+  const int tiles = i0 / kTile + 1;
+  for (int t = 0; t < tiles; ++t) {
+    __syncthreads();  // the buffer tile t + 1 goes to is consumed (tile t - 1, or the state)
+    if (t + 1 < tiles) {
+      issue_tile(t + 1);
+      cp_async_wait_group<1>();  // tile t has landed, t + 1 may still be in flight
+    } else {
+      cp_async_wait_group<0>();
+    }
+    __syncthreads();
+    const int j0 = t * kTile;
+    const float* ws = buffer(t);                  // W of the tile's steps
+    const float* xs = buffer(t) + kCbTileFloats;  // (kTile, kLdX) x of them
+    if (j0 < i0) multiply_tile(ws, xs, j0, std::false_type());
+    else multiply_tile(ws, xs, j0, std::true_type());
   }
   store_outputs<float>(p, d, tile, acc, ia, lane);
 }
@@ -200,8 +271,9 @@ inline bool fits(const SsdParams& p) { return takes_shape(p, DType::F32, 4); }
 inline size_t states_shared_bytes(const SsdParams& p) {
   return (sizeof(double) + sizeof(float)) * padded_q(ChunkDims(p)) + sizeof(float) * kTile * (kLdXs + kLdB);
 }
+inline size_t cb_shared_bytes() { return sizeof(float) * 2 * kTile * kLdRows; }
 inline size_t outputs_shared_bytes(const SsdParams& p) {
-  return (sizeof(double) + sizeof(float)) * padded_q(ChunkDims(p)) + sizeof(float) * (kTile * kLdRows + kP * kLdRows + kTile * kLdX);
+  return (sizeof(double) + sizeof(float)) * padded_q(ChunkDims(p)) + sizeof(float) * 2 * (kCbTileFloats + kTile * kLdX);
 }
 
 }  // namespace kernel4_tf32

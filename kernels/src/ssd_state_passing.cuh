@@ -8,36 +8,16 @@ namespace ssdcheck {
 
 constexpr int kStatePassingThreads = 256;
 
-// V consecutive values of a state slot per thread (V = 4: one 16-byte access when p * n is a
-// multiple of 4; scratch and final states are device allocations, 256-byte aligned).
-template <int V> struct Values {
-  float v[V];
-};
-template <int V> __device__ __forceinline__ Values<V> load_values(const float* p) {
-  Values<V> out;
-  if constexpr (V == 4) {
-    const float4 q = *reinterpret_cast<const float4*>(p);
-    out.v[0] = q.x, out.v[1] = q.y, out.v[2] = q.z, out.v[3] = q.w;
-  } else {
-    out.v[0] = *p;
-  }
-  return out;
-}
-template <int V> __device__ __forceinline__ void store_values(float* p, const Values<V>& in) {
-  if constexpr (V == 4) *reinterpret_cast<float4*>(p) = make_float4(in.v[0], in.v[1], in.v[2], in.v[3]);
-  else *p = in.v[0];
-}
-
 // Starting states kept split (kernel4 bf16, whose outputs stage multiplies them as bf16 hi +
 // lo): each 4 values' 16 bytes become their 4 hi halves then their 4 lo halves, in place, so
 // the outputs stage copies them to shared memory as they are (cp.async, 8 bytes) instead of
 // every row tile's block loading and splitting the same floats.
-__device__ __forceinline__ void store_split(float* p, const Values<4>& in) {
+__device__ __forceinline__ void store_split(float* p, const Floats<4>& in) {
   const SplitPair s01 = split_bf16(in.v[0], in.v[1]), s23 = split_bf16(in.v[2], in.v[3]);
   *reinterpret_cast<uint4*>(p) = make_uint4(s01.hi, s23.hi, s01.lo, s23.lo);
 }
 
-// One thread per V state values, chunks in order, eight chunks' values in flight at once (128
+// One thread per V state values (V = 4 when p * n is a multiple of 4), chunks in order, eight chunks' values in flight at once (128
 // bytes a thread for V = 4): ncu showed the scalar version, 32 bytes a thread at 109 registers
 // and a quarter occupancy, at 57% of DRAM bandwidth. Split: the starting states as
 // store_split keeps them (V = 4); the final state stays float.
@@ -50,28 +30,28 @@ __global__ void __launch_bounds__(kStatePassingThreads) state_passing_kernel(Ssd
   const int64_t stride = d.H * d.P * d.N;  // from one chunk's slot to the next
   float* slot = scratch.states + (b * d.chunks * d.H + h) * d.P * d.N + e;
   const float* decay = scratch.decay + b * d.chunks * d.H + h;
-  Values<V> s = p.initial_state ? load_values<V>(p.initial_state + (b * d.H + h) * d.P * d.N + e) : Values<V>{};
+  Floats<V> s = p.initial_state ? load_floats<V>(p.initial_state + (b * d.H + h) * d.P * d.N + e) : Floats<V>{};
   constexpr int kAhead = 8;  // chunks whose values are in flight at once
   for (int64_t c0 = 0; c0 < d.chunks; c0 += kAhead) {
-    Values<V> added[kAhead];
+    Floats<V> added[kAhead];
     float decays[kAhead];
 #pragma unroll
     for (int k = 0; k < kAhead; ++k) {
       const bool in = c0 + k < d.chunks;
-      added[k] = in ? load_values<V>(slot + (c0 + k) * stride) : Values<V>{};
+      added[k] = in ? load_floats<V>(slot + (c0 + k) * stride) : Floats<V>{};
       decays[k] = in ? decay[(c0 + k) * d.H] : 0.f;
     }
 #pragma unroll
     for (int k = 0; k < kAhead; ++k) {
       if (c0 + k >= d.chunks) break;
       if constexpr (Split) store_split(slot + (c0 + k) * stride, s);  // the state at the chunk's start
-      else store_values<V>(slot + (c0 + k) * stride, s);
+      else store_floats<V>(slot + (c0 + k) * stride, s);
       const float f = expf(decays[k]);
 #pragma unroll
       for (int i = 0; i < V; ++i) s.v[i] = f * s.v[i] + added[k].v[i];
     }
   }
-  store_values<V>(p.final_state + (b * d.H + h) * d.P * d.N + e, s);
+  store_floats<V>(p.final_state + (b * d.H + h) * d.P * d.N + e, s);
 }
 
 // Whether the state passing takes 4 values a thread (p * n a multiple of 4), and its grid:

@@ -27,23 +27,6 @@ constexpr int kWarps = 16;
 constexpr int kThreads = kWarps * 32;
 constexpr int kRows = 4;  // rows of one warp in flight: 4 x 512 bytes per warp for n = 128
 
-// V consecutive values as float (V = 4 floats: one 16-byte access).
-template <int V> __device__ __forceinline__ void load_floats(float (&dst)[V], const float* src) {
-  if constexpr (V == 4) {
-    const float4 v = *reinterpret_cast<const float4*>(src);
-    dst[0] = v.x, dst[1] = v.y, dst[2] = v.z, dst[3] = v.w;
-  } else {
-    for (int k = 0; k < V; ++k) dst[k] = src[k];
-  }
-}
-template <int V> __device__ __forceinline__ void store_floats(float* dst, const float (&src)[V]) {
-  if constexpr (V == 4) {
-    *reinterpret_cast<float4*>(dst) = make_float4(src[0], src[1], src[2], src[3]);
-  } else {
-    for (int k = 0; k < V; ++k) dst[k] = src[k];
-  }
-}
-
 template <typename T, int V>
 __global__ void __launch_bounds__(kThreads, 2) ssd_step_kernel4(StepParams p) {
   const int64_t h = blockIdx.x, b = blockIdx.y;
@@ -57,10 +40,10 @@ __global__ void __launch_bounds__(kThreads, 2) ssd_step_kernel4(StepParams p) {
   for (int64_t p0 = warp * kRows; p0 < P; p0 += kWarps * kRows) {
     float acc[kRows] = {};
     for (int64_t n = lane * V; n < N; n += 32 * V) {
-      float s[kRows][V];
+      Floats<V> s[kRows];
 #pragma unroll
       for (int r = 0; r < kRows; ++r)
-        if (p0 + r < P) load_floats(s[r], state + (p0 + r) * N + n);
+        if (p0 + r < P) s[r] = load_floats<V>(state + (p0 + r) * N + n);
       float bv[V], cv[V];
 #pragma unroll
       for (int k = 0; k < V; ++k) bv[k] = load(Bg, n + k), cv[k] = load(Cg, n + k);
@@ -72,10 +55,10 @@ __global__ void __launch_bounds__(kThreads, 2) ssd_step_kernel4(StepParams p) {
         const float dtx = dt * load(x, (b * H + h) * P + p0 + r);
 #pragma unroll
         for (int k = 0; k < V; ++k) {
-          s[r][k] = decay * s[r][k] + dtx * bv[k];
-          acc[r] += s[r][k] * cv[k];
+          s[r].v[k] = decay * s[r].v[k] + dtx * bv[k];
+          acc[r] += s[r].v[k] * cv[k];
         }
-        store_floats(state + (p0 + r) * N + n, s[r]);
+        store_floats<V>(state + (p0 + r) * N + n, s[r]);
       }
     }
     const float D = p.D ? p.D[h] : 0.f;
