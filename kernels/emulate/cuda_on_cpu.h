@@ -254,6 +254,11 @@ inline float __uint_as_float(uint32_t bits) {
   std::memcpy(&v, &bits, 4);
   return v;
 }
+inline uint32_t __float_as_uint(float v) {
+  uint32_t bits;
+  std::memcpy(&bits, &v, 4);
+  return bits;
+}
 
 template <typename T> T __shfl_up_sync(unsigned, T value, unsigned offset) {
   const T up = emulate::exchange(value, [offset](int l) { return l >= static_cast<int>(offset) ? l - static_cast<int>(offset) : l; });

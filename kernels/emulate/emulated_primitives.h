@@ -20,18 +20,11 @@ inline void mma_bf16(float (&d)[4], const uint32_t (&a)[4], uint32_t b0, uint32_
                      [&](const Words& w, int k, int col) { return element(w[col * 4 + k % 8 / 2][4 + k / 8], k); });
 }
 
-// cvt.rna.tf32.f32: round to 19 bits (10 of mantissa), to nearest, ties away from zero.
-inline uint32_t to_tf32(float v) {
-  uint32_t bits;
-  std::memcpy(&bits, &v, 4);
-  return (bits + 0x1000u) & ~0x1fffu;  // on the magnitude bits: a carry runs into the exponent
-}
-
 // mma.m16n8k8.row.col, tf32 x tf32 + f32 (g = lane / 4, t = lane % 4):
 //   A: register i of lane l holds row g + 8 (i % 2), column t + 4 (i / 2);
 //   B: register i holds row t + 4 i, column g;  C, D as for m16n8k16.
 // The tensor cores read 19 bits of each operand: the low 13 are dropped here too, so an operand
-// that was not rounded to tf32 first shows up as an error.
+// rounded by adding half an ulp to its bits (split_tf32's lo) reads as the rounded value.
 inline void mma_tf32(float (&d)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
   using Words = uint64_t[32][8];
   const auto value = [](uint64_t word) {

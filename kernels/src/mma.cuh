@@ -55,13 +55,6 @@ __device__ __forceinline__ void cp_async_wait_all() { asm volatile("cp.async.wai
 __device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
 template <int N> __device__ __forceinline__ void cp_async_wait_group() { asm volatile("cp.async.wait_group %0;\n" ::"n"(N) : "memory"); }
 
-// float -> tf32 bits, rounded to nearest (ties away), the low 13 bits zero.
-__device__ __forceinline__ uint32_t to_tf32(float v) {
-  uint32_t r;
-  asm("cvt.rna.tf32.f32 %0, %1;\n" : "=r"(r) : "f"(v));
-  return r;
-}
-
 // d += a b (16 x 8 += 16 x 8 . 8 x 8), tf32 operands, float32 accumulators.
 __device__ __forceinline__ void mma_tf32(float (&d)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
   asm volatile("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\n"
@@ -83,10 +76,14 @@ __device__ __forceinline__ SplitPair split_bf16(float v0, float v1) {
 }
 
 // v as tf32 hi + lo (hi = tf32(v), lo = tf32(v - hi)): hi*hi + hi*lo + lo*hi (3xTF32) keeps
-// float32's accuracy.
+// float32's accuracy. Rounded to nearest, ties away, as cvt.rna.tf32 does: half a tf32 ulp
+// added to the bits, the low 13 cleared for hi (v - hi must be exact) and left for lo, since
+// the tensor cores read only the top 19 bits of a tf32 operand (they truncate). The same
+// operands as two cvt.rna, in 4 instructions instead of 7: cvt.rna.tf32 is 3 on sm_90a, and
+// the splits were most of the fp32 kernels' instructions.
 __device__ __forceinline__ SplitPair split_tf32(float v) {
-  const uint32_t hi = to_tf32(v);
-  return {hi, to_tf32(v - __uint_as_float(hi))};
+  const uint32_t hi = (__float_as_uint(v) + 0x1000u) & ~0x1fffu;
+  return {hi, __float_as_uint(v - __uint_as_float(hi)) + 0x1000u};
 }
 
 // a += b c with both split (3xTF32), small terms first.
