@@ -93,26 +93,48 @@ __device__ __forceinline__ void mma_3xtf32(float (&d)[4], const uint32_t (&a_hi)
   mma_tf32(d, a_hi, b0.hi, b1.hi);
 }
 
-// Rows [first, first + Rows) of a (b, l, slots, width) tensor of T into a (Rows, Ld) tile by
-// 16-byte cp.async; rows past len and columns past width are zeros. width must be a whole
-// number of 16-byte vectors. A thread keeps one column and steps down the rows, so each copy
-// costs a 64-bit add and a compare: computing every address afresh was 15 integer
-// instructions a copy, the largest share of chunk outputs' instructions (SASS, kernel4).
+// Steps of one slot of a (b, l, slots, width) tensor of T into (Rows, Ld) tiles by 16-byte
+// cp.async; steps past len and columns past width are zeros. width must be a whole number of
+// 16-byte vectors. A thread keeps one column and steps down the rows, from a source pointer
+// computed once: computing every address afresh was 15 integer instructions a copy, the
+// largest share of chunk outputs' instructions (SASS, kernel4), and a stage that copies a tile
+// per loop pass still spent 60 of a pass's 580 on it.
+template <typename T, int Rows, int Width, int Ld, int Threads>
+struct StepCopy {
+  static constexpr int kPerVector = 16 / sizeof(T), kVectors = Width / kPerVector;
+  static_assert(Threads % kVectors == 0 && Rows % (Threads / kVectors) == 0, "the tile's vectors split evenly over the threads");
+  static constexpr int kRowsPerPass = Threads / kVectors;
+  const T* src;        // the tensor (the address zero-filling copies name)
+  const T* row0;       // the thread's element of the chunk's step r0
+  int64_t stride;      // elements from one step to the next
+  int64_t rows_left;   // the chunk's steps from r0 on
+  int at;              // the thread's element of a tile
+  bool column;         // whether its column is inside width
+  template <typename Dims>
+  __device__ __forceinline__ StepCopy(const T* tensor, const Dims& d, int64_t b, int64_t c, int64_t slot, int64_t slots, int64_t width, int64_t len) {
+    const int r0 = threadIdx.x / kVectors, k = threadIdx.x % kVectors * kPerVector;
+    src = tensor;
+    stride = slots * width;
+    row0 = tensor + ((b * d.L + c * d.Q + r0) * slots + slot) * width + k;
+    rows_left = len - r0;
+    at = r0 * Ld + k;
+    column = k < width;
+  }
+  // Steps [first, first + Rows) of the chunk into dst (not committed).
+  __device__ __forceinline__ void operator()(T* dst, int64_t first) const {
+    const T* from = row0 + first * stride;
+#pragma unroll
+    for (int i = 0; i < Rows / kRowsPerPass; ++i, from += kRowsPerPass * stride) {
+      const bool valid = column && first + i * kRowsPerPass < rows_left;
+      cp_async_16(dst + at + i * kRowsPerPass * Ld, valid ? from : src, valid);
+    }
+  }
+};
+
+// Steps [first, first + Rows) of one slot, once (a StepCopy used once).
 template <typename T, int Rows, int Width, int Ld, int Threads, typename Dims>
 __device__ __forceinline__ void copy_steps(T* dst, const T* src, const Dims& d, int64_t b, int64_t c, int64_t slot, int64_t slots, int64_t width, int64_t first, int64_t len) {
-  constexpr int kPerVector = 16 / sizeof(T), kVectors = Width / kPerVector;
-  static_assert(Threads % kVectors == 0 && Rows % (Threads / kVectors) == 0, "the tile's vectors split evenly over the threads");
-  constexpr int kRowsPerPass = Threads / kVectors;
-  const int r0 = threadIdx.x / kVectors, k = threadIdx.x % kVectors * kPerVector;
-  const int64_t step = kRowsPerPass * slots * width;  // elements between a thread's rows
-  const T* from = src + ((b * d.L + c * d.Q + first + r0) * slots + slot) * width + k;
-  const int64_t rows_left = len - first - r0;  // the thread's row i is valid while i * kRowsPerPass < rows_left
-  const bool column = k < width;
-#pragma unroll
-  for (int i = 0; i < Rows / kRowsPerPass; ++i, from += step) {
-    const bool valid = column && i * kRowsPerPass < rows_left;
-    cp_async_16(dst + (r0 + i * kRowsPerPass) * Ld + k, valid ? from : src, valid);
-  }
+  StepCopy<T, Rows, Width, Ld, Threads>(src, d, b, c, slot, slots, width, len)(dst, first);
 }
 
 }  // namespace ssdcheck

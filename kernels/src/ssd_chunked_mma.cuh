@@ -23,7 +23,7 @@
 // intermediates and far below bf16's own output rounding (2^-9). The scan is float64, kept as
 // float: exp(cs_i - cs_j) then carries ~1e-5 relative error for sums in the hundreds.
 //
-// ptxas (sm_90a): chunk outputs 123 registers and 52 KB of shared memory for chunk 256 (4
+// ptxas (sm_90a): chunk outputs 123 registers and 53 KB of shared memory for chunk 256 (4
 // blocks of 4 warps an SM; computing C B^T itself it needed 149 and 63.5 KB, 3 blocks), C B^T
 // 60, chunk states 80. What ncu shows is the limit, and what was tried: reports/perf/README.md.
 //
@@ -179,22 +179,25 @@ __global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParam
   const int i0 = tile.i0;
   float* cumsum = reinterpret_cast<float*>(shared);     // (padded Q)
   float* dts = cumsum + padded_q(d);                    // (padded Q)
+  float* to_end = dts + padded_q(d);                    // (padded Q) factors_to_tile_end's
   // Two buffers of a 64-step tile, W (kCbTileFloats, fragment order) then x (kTile, kLdP): the
   // first holds C of the tile's rows (kTile, kLdN) until they are in registers, the second the
   // starting state, half of n at a time, hi (kP, kLdH) then lo, until C S^T is done; tile t + 1
-  // lands in one while tile t is used from the other. 52 KB in all for chunk 256: 4 blocks an SM.
+  // lands in one while tile t is used from the other. 53 KB in all for chunk 256: 4 blocks an SM.
   constexpr int kWSlots = kCbTileFloats * sizeof(float) / sizeof(bf16);  // W's room, in bf16 slots
   constexpr int kBufferSlots = kWSlots + kTile * kLdP;
   static_assert(kTile * kLdN <= kBufferSlots && 2 * kP * kLdH <= kBufferSlots, "a buffer holds W and x, C, or half the state");
-  bf16* bc = reinterpret_cast<bf16*>(dts + padded_q(d));
+  bf16* bc = reinterpret_cast<bf16*>(to_end + padded_q(d));
   bf16* shi = bc + kBufferSlots;
   bf16* slo = shi + kP * kLdH;
   const auto buffer = [&](int t) { return t % 2 == 0 ? bc : shi; };
   const bf16* x = static_cast<const bf16*>(p.x);
-  const int row_tile = i0 / kTile, first_pair = row_tile * (row_tile + 1) / 2;
+  const int row_tile = i0 / kTile;
+  const float* cb_first = cb_tile(scratch, d, b, c, g, row_tile * (row_tile + 1) / 2);  // the row tile's W tiles, in order
+  const StepCopy<bf16, kTile, kP, kLdP, kOutputsThreads> x_steps(x, d, b, c, h, d.H, d.P, len);
   const auto issue_tile = [&](int t) {
-    copy_cb_tile<kOutputsThreads>(reinterpret_cast<float*>(buffer(t)), cb_tile(scratch, d, b, c, g, first_pair + t));
-    copy_steps<bf16, kTile, kP, kLdP, kOutputsThreads>(buffer(t) + kWSlots, x, d, b, c, h, d.H, d.P, t * kTile, len);
+    copy_cb_tile<kOutputsThreads>(reinterpret_cast<float*>(buffer(t)), cb_first + t * kCbTileFloats);
+    x_steps(buffer(t) + kWSlots, t * kTile);
     cp_async_commit();
   };
   // Half of the starting state, n in [half kN / 2, + kN / 2), as the state passing kept it
@@ -216,13 +219,14 @@ __global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParam
   stage_state(0);
   cp_async_wait_all();
   __syncthreads();
+  factors_to_tile_end<kOutputsThreads>(cumsum, dts, i0, to_end);  // the tiles below the diagonal's steps
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int ia = i0 + warp * 16 + lane / 4, ib = ia + 8;  // this thread's two rows
   const int col = lane % 4 * 2;                            // and its column pair in each 8
   uint32_t cf[kN / 16][4];  // C of the warp's 16 rows: A fragments over n
 #pragma unroll
   for (int ks = 0; ks < kN / 16; ++ks) ldmatrix_x4(cf[ks], bc + (warp * 16 + down_row(lane)) * kLdN + ks * 16 + down_col(lane));
-  __syncthreads();  // C is in every warp's registers: its buffer takes the first tile
+  __syncthreads();  // C is in every warp's registers (its buffer takes the first tile), to_end is written
   issue_tile(0);
   float acc[kP / 8][4] = {};  // y of the 16 rows: 8 tiles of 8 columns of p
   // From the starting state: C S^T, S stored (p, n) is the B operand as (n, k) rows; one half
@@ -256,9 +260,11 @@ __global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParam
   // y += W x for one 64-step tile, W = C B^T (chunk_cb_mma's, the warp's own fragments) with
   // the bracket. Compiled twice: the tiles below the diagonal (most of them) need no mask and
   // no skipped column tiles, and their bracket factors through the tile's last step e,
-  // exp(cs_i - cs_j) = exp(cs_i - cs_e) exp(cs_e - cs_j) (both at most 1, cs falls): 16
-  // exponentials a thread instead of 32, and no compares. That halves the instructions between
-  // the tensor-core ones, which ncu showed to be the limit.
+  // exp(cs_i - cs_j) = exp(cs_i - cs_e) exp(cs_e - cs_j) (both at most 1, cs falls): the
+  // second factor is the block's to_end, 2 exponentials a thread instead of 32, and no
+  // compares. The instructions between the tensor-core ones are what ncu shows to be the limit.
+  // On the diagonal the first factor can overflow (i before e): each element's own exponential,
+  // masked, for the column tiles the warp's rows reach.
   const auto multiply_tile = [&](const float* ws, const bf16* xs, int j0, auto diagonal) {
     constexpr bool kDiagonal = decltype(diagonal)::value;
     // On the diagonal tile, 8-step column tiles past the warp's last row are all masked.
@@ -269,24 +275,24 @@ __global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParam
     if constexpr (kDiagonal) {
 #pragma unroll
       for (int nt = 0; nt < kTile / 8; ++nt) {
+        if (nt >= reach) continue;  // warp-uniform: masked column tiles stay zero
         const int j = j0 + nt * 8 + col;
         const float cs0 = cumsum[j], cs1 = cumsum[j + 1], dt0 = dts[j], dt1 = dts[j + 1];
-        w[nt][0] = j <= ia ? __expf(fminf(csa - cs0, 0.f)) * dt0 * w[nt][0] : 0.f;
-        w[nt][1] = j + 1 <= ia ? __expf(fminf(csa - cs1, 0.f)) * dt1 * w[nt][1] : 0.f;
-        w[nt][2] = j <= ib ? __expf(fminf(csb - cs0, 0.f)) * dt0 * w[nt][2] : 0.f;
-        w[nt][3] = j + 1 <= ib ? __expf(fminf(csb - cs1, 0.f)) * dt1 * w[nt][3] : 0.f;
+        w[nt][0] = keep_if(j <= ia, exp_nonpositive(csa - cs0) * dt0 * w[nt][0]);
+        w[nt][1] = keep_if(j + 1 <= ia, exp_nonpositive(csa - cs1) * dt1 * w[nt][1]);
+        w[nt][2] = keep_if(j <= ib, exp_nonpositive(csb - cs0) * dt0 * w[nt][2]);
+        w[nt][3] = keep_if(j + 1 <= ib, exp_nonpositive(csb - cs1) * dt1 * w[nt][3]);
       }
     } else {
       const float cse = cumsum[j0 + kTile - 1];
-      const float ra = __expf(fminf(csa - cse, 0.f)), rb = __expf(fminf(csb - cse, 0.f));
+      const float ra = exp_nonpositive(csa - cse), rb = exp_nonpositive(csb - cse);
 #pragma unroll
       for (int nt = 0; nt < kTile / 8; ++nt) {
-        const int j = j0 + nt * 8 + col;
-        const float e0 = __expf(fminf(cse - cumsum[j], 0.f)) * dts[j], e1 = __expf(fminf(cse - cumsum[j + 1], 0.f)) * dts[j + 1];
-        w[nt][0] *= ra * e0;
-        w[nt][1] *= ra * e1;
-        w[nt][2] *= rb * e0;
-        w[nt][3] *= rb * e1;
+        const float2 e = *reinterpret_cast<const float2*>(to_end + j0 + nt * 8 + col);  // exp(cs_e - cs_j) dt_j, j and j + 1
+        w[nt][0] *= ra * e.x;
+        w[nt][1] *= ra * e.y;
+        w[nt][2] *= rb * e.x;
+        w[nt][3] *= rb * e.y;
       }
     }
     // y += W x: two accumulator tiles side by side are one A fragment (mma.cuh).
@@ -334,7 +340,7 @@ inline size_t states_shared_bytes(const SsdParams& p) {
 }
 inline size_t cb_shared_bytes() { return sizeof(bf16) * 2 * kTile * kLdN; }
 inline size_t outputs_shared_bytes(const SsdParams& p) {
-  return 2 * sizeof(float) * padded_q(ChunkDims(p)) + 2 * (kCbTileFloats * sizeof(float) + sizeof(bf16) * kTile * kLdP);
+  return 3 * sizeof(float) * padded_q(ChunkDims(p)) + 2 * (kCbTileFloats * sizeof(float) + sizeof(bf16) * kTile * kLdP);
 }
 
 }  // namespace kernel4

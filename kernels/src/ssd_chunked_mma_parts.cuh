@@ -113,15 +113,35 @@ __device__ __forceinline__ void load_cb_fragments(float (&w)[kTile / 8][4], cons
     w[nt][0] = v.x, w[nt][1] = v.y, w[nt][2] = v.z, w[nt][3] = v.w;
   }
 }
-// A whole tile from scratch into shared memory by cp.async (not committed).
+// A whole tile from scratch into shared memory by cp.async (not committed): the thread's
+// offset added once, the rest immediates.
 template <int Threads>
 __device__ __forceinline__ void copy_cb_tile(float* to, const float* from) {
+  to += threadIdx.x * 4;
+  from += threadIdx.x * 4;
 #pragma unroll
-  for (int v = 0; v < kCbTileFloats / 4 / Threads; ++v) {
-    const int e = (threadIdx.x + v * Threads) * 4;
-    cp_async_16(to + e, from + e, true);
-  }
+  for (int v = 0; v < kCbTileFloats / 4 / Threads; ++v) cp_async_16(to + v * Threads * 4, from + v * Threads * 4, true);
 }
+
+// exp(v) for v clamped to <= 0, as each variant takes it: __expf for bf16's float sums, expf
+// of the float64 sums' difference for fp32.
+__device__ __forceinline__ float exp_nonpositive(float v) { return __expf(fminf(v, 0.f)); }
+__device__ __forceinline__ float exp_nonpositive(double v) { return expf(static_cast<float>(fmin(v, 0.0))); }
+
+// For each step s of [0, steps), its bracket factor toward the end e of its 64-step tile,
+// exp(cs_e - cs_s) dt_s, once per block: the outputs stage's tiles below the diagonal factor
+// their bracket through e (exp(cs_i - cs_j) = exp(cs_i - cs_e) exp(cs_e - cs_j), both at most
+// 1), and every warp, and 8 lanes of each, computed the same step's factor (10 of a pass's
+// instructions an 8-step column tile). cumsum and dts as load_scan left them.
+template <int Threads, typename Sum>
+__device__ __forceinline__ void factors_to_tile_end(const Sum* cumsum, const float* dts, int steps, float* out) {
+  for (int s = threadIdx.x; s < steps; s += Threads) out[s] = exp_nonpositive(cumsum[s / kTile * kTile + kTile - 1] - cumsum[s]) * dts[s];
+}
+
+// v where keep holds, else +0 even where v is NaN or infinite (a step after the row must not
+// reach it), by a mask rather than a branch: as a ?: around the exponential, ptxas branched
+// around each of a diagonal tile's 32 exponentials (SASS, kernel4).
+__device__ __forceinline__ float keep_if(bool keep, float v) { return __uint_as_float(__float_as_uint(v) & (keep ? 0xffffffffu : 0u)); }
 
 // A warp's 16 x 64 accumulators (8 tiles) at rows m0.., columns n0.. of a (P, N) state.
 __device__ __forceinline__ void store_state_tile(float* state, const float (&acc)[8][4], int m0, int n0, int lane, int64_t P, int64_t N) {

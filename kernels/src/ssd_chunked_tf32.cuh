@@ -14,7 +14,7 @@
 //     reads x's rows in that order (mma.cuh) instead of moving W between lanes. W and x tiles
 //     arrive by cp.async, double-buffered.
 // Shared memory holds the two buffers (C, then the starting state, in their place at first):
-// 69 KB, 3 blocks an SM. Computing C B^T per head, as before, it held C, the state and x (88 KB,
+// 70 KB, 3 blocks an SM. Computing C B^T per head, as before, it held C, the state and x (88 KB,
 // 2 blocks an SM) and took 25.9 ms at 64k tokens on the H200 (reports/perf/README.md).
 //
 // The kernels live in this header so kernels/emulate can run them on a CPU;
@@ -61,7 +61,7 @@ __device__ __forceinline__ SplitFragment split_fragment(const uint32_t (&raw)[4]
   return split_fragment(__uint_as_float(raw[0]), __uint_as_float(raw[1]), __uint_as_float(raw[2]), __uint_as_float(raw[3]));
 }
 
-__global__ void __launch_bounds__(kStatesThreads) chunk_states_tf32(SsdParams p, ChunkScratch scratch) {
+__global__ void __launch_bounds__(kStatesThreads, 4) chunk_states_tf32(SsdParams p, ChunkScratch scratch) {
   extern __shared__ __align__(16) unsigned char shared[];
   const ChunkDims d(p);
   const int64_t h = blockIdx.x, c = blockIdx.y, b = blockIdx.z, g = h / (d.H / d.G);
@@ -151,20 +151,23 @@ __global__ void __launch_bounds__(kOutputsThreads, 3) chunk_outputs_tf32(SsdPara
   const int i0 = tile.i0;
   double* cumsum = reinterpret_cast<double*>(shared);           // (padded Q)
   float* dts = reinterpret_cast<float*>(cumsum + padded_q(d));  // (padded Q)
+  float* to_end = dts + padded_q(d);                            // (padded Q) factors_to_tile_end's
   // Two buffers of a 64-step tile, W (kCbTileFloats, fragment order) then x (kTile, kLdX): the
   // first holds C of the tile's rows (kTile, kLdRows) until they are in registers, the second
   // the starting state (kP, kLdRows) until C S^T is done; tile t + 1 lands in one while tile t
-  // is used from the other. 69 KB in all for chunk 256: 3 blocks an SM.
+  // is used from the other. 70 KB in all for chunk 256: 3 blocks an SM.
   constexpr int kBufferFloats = kCbTileFloats + kTile * kLdX;
   static_assert(kTile * kLdRows <= kBufferFloats && kP * kLdRows <= kBufferFloats, "a buffer holds W and x, C, or the state");
-  float* first = dts + padded_q(d);
+  float* first = to_end + padded_q(d);
   float* second = first + kBufferFloats;
   const auto buffer = [&](int t) { return t % 2 == 0 ? first : second; };
   const float* x = static_cast<const float*>(p.x);
-  const int row_tile = i0 / kTile, first_pair = row_tile * (row_tile + 1) / 2;
+  const int row_tile = i0 / kTile;
+  const float* cb_first = cb_tile(scratch, d, b, c, g, row_tile * (row_tile + 1) / 2);  // the row tile's W tiles, in order
+  const StepCopy<float, kTile, kP, kLdX, kOutputsThreads> x_steps(x, d, b, c, h, d.H, d.P, len);
   const auto issue_tile = [&](int t) {
-    copy_cb_tile<kOutputsThreads>(buffer(t), cb_tile(scratch, d, b, c, g, first_pair + t));
-    copy_steps<float, kTile, kP, kLdX, kOutputsThreads>(buffer(t) + kCbTileFloats, x, d, b, c, h, d.H, d.P, t * kTile, len);
+    copy_cb_tile<kOutputsThreads>(buffer(t), cb_first + t * kCbTileFloats);
+    x_steps(buffer(t) + kCbTileFloats, t * kTile);
     cp_async_commit();
   };
   copy_steps<float, kTile, kN, kLdRows, kOutputsThreads>(first, static_cast<const float*>(p.C), d, b, c, g, d.G, d.N, i0, len);
@@ -177,12 +180,13 @@ __global__ void __launch_bounds__(kOutputsThreads, 3) chunk_outputs_tf32(SsdPara
   load_scan<kOutputsThreads>(d, tile, scratch.cumsum64, scratch.dts, cumsum, dts);
   cp_async_wait_all();
   __syncthreads();
+  factors_to_tile_end<kOutputsThreads>(cumsum, dts, i0, to_end);  // the tiles below the diagonal's steps
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, gq = lane / 4, tq = lane % 4;
   const int ia = i0 + warp * 16 + gq, ib = ia + 8;  // this thread's two rows
   uint32_t cf[kN / 8][4];  // C of the warp's 16 rows as raw A fragments over n (split when used)
 #pragma unroll
   for (int ks = 0; ks < kN / 8; ++ks) ldmatrix_x4(cf[ks], first + (warp * 16 + down_row(lane)) * kLdRows + ks * 8 + down_col(lane));
-  __syncthreads();  // C is in every warp's registers: its buffer takes the first tile
+  __syncthreads();  // C is in every warp's registers (its buffer takes the first tile), to_end is written
   issue_tile(0);
   float acc[kP / 8][4] = {};  // y of the 16 rows: 8 tiles of 8 columns of p
   // From the starting state: C S^T, S stored (p, n) is the B operand as (n, k) rows.
@@ -201,8 +205,8 @@ __global__ void __launch_bounds__(kOutputsThreads, 3) chunk_outputs_tf32(SsdPara
   scale_rows(acc, expf(static_cast<float>(csa)), expf(static_cast<float>(csb)));
   // y += W x for one 64-step tile, W = C B^T (chunk_cb_tf32's, the warp's own fragments) with
   // the bracket, as kernel4's bf16 outputs stage does it: the tiles below the diagonal need no
-  // mask, and their bracket factors through the tile's last step e (16 exponentials a thread
-  // instead of 32).
+  // mask, and their bracket factors through the tile's last step e (the block's to_end, and 2
+  // exponentials a thread instead of 32); the diagonal's, masked, for the column tiles reached.
   const auto multiply_tile = [&](const float* ws, const float* xs, int j0, auto diagonal) {
     constexpr bool kDiagonal = decltype(diagonal)::value;
     // On the diagonal tile, 8-step column tiles past the warp's last row are all masked.
@@ -213,26 +217,25 @@ __global__ void __launch_bounds__(kOutputsThreads, 3) chunk_outputs_tf32(SsdPara
     if constexpr (kDiagonal) {
 #pragma unroll
       for (int nt = 0; nt < kTile / 8; ++nt) {
+        if (nt >= reach) continue;  // warp-uniform: masked column tiles stay zero
         const int j = j0 + nt * 8 + 2 * tq;
         const double cs0 = cumsum[j], cs1 = cumsum[j + 1];
         const float dt0 = dts[j], dt1 = dts[j + 1];
-        w[nt][0] = j <= ia ? expf(static_cast<float>(fmin(csa - cs0, 0.0))) * w[nt][0] * dt0 : 0.f;
-        w[nt][1] = j + 1 <= ia ? expf(static_cast<float>(fmin(csa - cs1, 0.0))) * w[nt][1] * dt1 : 0.f;
-        w[nt][2] = j <= ib ? expf(static_cast<float>(fmin(csb - cs0, 0.0))) * w[nt][2] * dt0 : 0.f;
-        w[nt][3] = j + 1 <= ib ? expf(static_cast<float>(fmin(csb - cs1, 0.0))) * w[nt][3] * dt1 : 0.f;
+        w[nt][0] = keep_if(j <= ia, exp_nonpositive(csa - cs0) * w[nt][0] * dt0);
+        w[nt][1] = keep_if(j + 1 <= ia, exp_nonpositive(csa - cs1) * w[nt][1] * dt1);
+        w[nt][2] = keep_if(j <= ib, exp_nonpositive(csb - cs0) * w[nt][2] * dt0);
+        w[nt][3] = keep_if(j + 1 <= ib, exp_nonpositive(csb - cs1) * w[nt][3] * dt1);
       }
     } else {
       const double cse = cumsum[j0 + kTile - 1];
-      const float ra = expf(static_cast<float>(fmin(csa - cse, 0.0))), rb = expf(static_cast<float>(fmin(csb - cse, 0.0)));
+      const float ra = exp_nonpositive(csa - cse), rb = exp_nonpositive(csb - cse);
 #pragma unroll
       for (int nt = 0; nt < kTile / 8; ++nt) {
-        const int j = j0 + nt * 8 + 2 * tq;
-        const float e0 = expf(static_cast<float>(fmin(cse - cumsum[j], 0.0))) * dts[j];
-        const float e1 = expf(static_cast<float>(fmin(cse - cumsum[j + 1], 0.0))) * dts[j + 1];
-        w[nt][0] *= ra * e0;
-        w[nt][1] *= ra * e1;
-        w[nt][2] *= rb * e0;
-        w[nt][3] *= rb * e1;
+        const float2 e = *reinterpret_cast<const float2*>(to_end + j0 + nt * 8 + 2 * tq);  // exp(cs_e - cs_j) dt_j, j and j + 1
+        w[nt][0] *= ra * e.x;
+        w[nt][1] *= ra * e.y;
+        w[nt][2] *= rb * e.x;
+        w[nt][3] *= rb * e.y;
       }
     }
     // y += W x, one 8-step tile of W at a time: its accumulator (columns 2t, 2t + 1) is the A
@@ -273,7 +276,7 @@ inline size_t states_shared_bytes(const SsdParams& p) {
 }
 inline size_t cb_shared_bytes() { return sizeof(float) * 2 * kTile * kLdRows; }
 inline size_t outputs_shared_bytes(const SsdParams& p) {
-  return (sizeof(double) + sizeof(float)) * padded_q(ChunkDims(p)) + sizeof(float) * 2 * (kCbTileFloats + kTile * kLdX);
+  return (sizeof(double) + 2 * sizeof(float)) * padded_q(ChunkDims(p)) + sizeof(float) * 2 * (kCbTileFloats + kTile * kLdX);
 }
 
 }  // namespace kernel4_tf32
