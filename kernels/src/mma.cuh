@@ -93,6 +93,37 @@ __device__ __forceinline__ void mma_3xtf32(float (&d)[4], const uint32_t (&a_hi)
   mma_tf32(d, a_hi, b0.hi, b1.hi);
 }
 
+// Split products over N accumulators, one term across all of them before the next: an mma
+// adding into the accumulator the one before it wrote waits for it (the SASS of lo-then-hi
+// pairs had NOPs between them), N apart it does not. Each accumulator gets its products in the
+// same order as one at a time, so the sums are bit for bit the same.
+// d[i] += (a_lo + a_hi) b_i: A split, B exact (bf16).
+template <int N>
+__device__ __forceinline__ void mma_bf16_split_a(float (&d)[N][4], const uint32_t (&a_hi)[4], const uint32_t (&a_lo)[4], const uint32_t (&b)[N][2]) {
+#pragma unroll
+  for (int i = 0; i < N; ++i) mma_bf16(d[i], a_lo, b[i][0], b[i][1]);
+#pragma unroll
+  for (int i = 0; i < N; ++i) mma_bf16(d[i], a_hi, b[i][0], b[i][1]);
+}
+// d[i] += a (b_lo,i + b_hi,i): A exact, B split.
+template <int N>
+__device__ __forceinline__ void mma_bf16_split_b(float (&d)[N][4], const uint32_t (&a)[4], const uint32_t (&b_hi)[N][2], const uint32_t (&b_lo)[N][2]) {
+#pragma unroll
+  for (int i = 0; i < N; ++i) mma_bf16(d[i], a, b_lo[i][0], b_lo[i][1]);
+#pragma unroll
+  for (int i = 0; i < N; ++i) mma_bf16(d[i], a, b_hi[i][0], b_hi[i][1]);
+}
+// d[i] += a b_i, 3xTF32, both split: mma_3xtf32 over N accumulators.
+template <int N>
+__device__ __forceinline__ void mma_3xtf32_each(float (&d)[N][4], const uint32_t (&a_hi)[4], const uint32_t (&a_lo)[4], const SplitPair (&b0)[N], const SplitPair (&b1)[N]) {
+#pragma unroll
+  for (int i = 0; i < N; ++i) mma_tf32(d[i], a_lo, b0[i].hi, b1[i].hi);
+#pragma unroll
+  for (int i = 0; i < N; ++i) mma_tf32(d[i], a_hi, b0[i].lo, b1[i].lo);
+#pragma unroll
+  for (int i = 0; i < N; ++i) mma_tf32(d[i], a_hi, b0[i].hi, b1[i].hi);
+}
+
 // Steps of one slot of a (b, l, slots, width) tensor of T into (Rows, Ld) tiles by 16-byte
 // cp.async; steps past len and columns past width are zeros. width must be a whole number of
 // 16-byte vectors. A thread keeps one column and steps down the rows, from a source pointer

@@ -55,7 +55,7 @@ __device__ __forceinline__ int down_col(int lane) { return lane / 16 * 8; }
 __device__ __forceinline__ int across_row(int lane) { return lane % 8 + lane / 16 * 8; }
 __device__ __forceinline__ int across_col(int lane) { return (lane / 8) % 2 * 8; }
 
-__global__ void __launch_bounds__(kStatesThreads) chunk_states_mma(SsdParams p, ChunkScratch scratch) {
+__global__ void __launch_bounds__(kStatesThreads, 3) chunk_states_mma(SsdParams p, ChunkScratch scratch) {
   extern __shared__ __align__(16) unsigned char shared[];
   const ChunkDims d(p);
   const int64_t h = blockIdx.x, c = blockIdx.y, b = blockIdx.z, g = h / (d.H / d.G);
@@ -121,15 +121,14 @@ __global__ void __launch_bounds__(kStatesThreads) chunk_states_mma(SsdParams p, 
       const int at = (ks * 16 + across_row(lane)) * kLdP + m0 + across_col(lane);
       ldmatrix_x4_trans(ahi, xhi + at);
       ldmatrix_x4_trans(alo, xlo + at);
+      uint32_t bf[8][2];  // B (steps, n) stored (k, n): .trans gives two 8-column tiles a load
 #pragma unroll
       for (int nt2 = 0; nt2 < 4; ++nt2) {
-        uint32_t bf[4];  // B (steps, n) stored (k, n): .trans gives two 8-column tiles
-        ldmatrix_x4_trans(bf, bs + (ks * 16 + down_row(lane)) * kLdN + n0 + nt2 * 16 + down_col(lane));
-        mma_bf16(acc[2 * nt2], alo, bf[0], bf[1]);
-        mma_bf16(acc[2 * nt2], ahi, bf[0], bf[1]);
-        mma_bf16(acc[2 * nt2 + 1], alo, bf[2], bf[3]);
-        mma_bf16(acc[2 * nt2 + 1], ahi, bf[2], bf[3]);
+        uint32_t four[4];
+        ldmatrix_x4_trans(four, bs + (ks * 16 + down_row(lane)) * kLdN + n0 + nt2 * 16 + down_col(lane));
+        bf[2 * nt2][0] = four[0], bf[2 * nt2][1] = four[1], bf[2 * nt2 + 1][0] = four[2], bf[2 * nt2 + 1][1] = four[3];
       }
+      mma_bf16_split_a(acc, ahi, alo, bf);
     }
   }
   store_state_tile(scratch.states + ((b * d.chunks + c) * d.H + h) * d.P * d.N, acc, m0, n0, lane, d.P, d.N);
@@ -242,17 +241,17 @@ __global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParam
 #pragma unroll
     for (int kh = 0; kh < kN / 32; ++kh) {
       const int ks = half * (kN / 32) + kh;
+      uint32_t bh[kP / 8][2], bl[kP / 8][2];
 #pragma unroll
       for (int nt2 = 0; nt2 < kP / 16; ++nt2) {
-        uint32_t bh[4], bl[4];
+        uint32_t h4[4], l4[4];
         const int at = (nt2 * 16 + across_row(lane)) * kLdH + kh * 16 + across_col(lane);
-        ldmatrix_x4(bh, shi + at);
-        ldmatrix_x4(bl, slo + at);
-        mma_bf16(acc[2 * nt2], cf[ks], bl[0], bl[1]);
-        mma_bf16(acc[2 * nt2], cf[ks], bh[0], bh[1]);
-        mma_bf16(acc[2 * nt2 + 1], cf[ks], bl[2], bl[3]);
-        mma_bf16(acc[2 * nt2 + 1], cf[ks], bh[2], bh[3]);
+        ldmatrix_x4(h4, shi + at);
+        ldmatrix_x4(l4, slo + at);
+        bh[2 * nt2][0] = h4[0], bh[2 * nt2][1] = h4[1], bh[2 * nt2 + 1][0] = h4[2], bh[2 * nt2 + 1][1] = h4[3];
+        bl[2 * nt2][0] = l4[0], bl[2 * nt2][1] = l4[1], bl[2 * nt2 + 1][0] = l4[2], bl[2 * nt2 + 1][1] = l4[3];
       }
+      mma_bf16_split_b(acc, cf[ks], bh, bl);
     }
   }
   const float csa = cumsum[ia], csb = cumsum[ib];
@@ -302,15 +301,14 @@ __global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParam
       const SplitPair s0 = split_bf16(w[2 * kt][0], w[2 * kt][1]), s1 = split_bf16(w[2 * kt][2], w[2 * kt][3]);
       const SplitPair s2 = split_bf16(w[2 * kt + 1][0], w[2 * kt + 1][1]), s3 = split_bf16(w[2 * kt + 1][2], w[2 * kt + 1][3]);
       const uint32_t whi[4] = {s0.hi, s1.hi, s2.hi, s3.hi}, wlo[4] = {s0.lo, s1.lo, s2.lo, s3.lo};
+      uint32_t xb[kP / 8][2];  // x stored (steps, p) = (k, n): .trans gives two 8-column tiles a load
 #pragma unroll
       for (int nt2 = 0; nt2 < kP / 16; ++nt2) {
-        uint32_t xb[4];  // x stored (steps, p) = (k, n): .trans
-        ldmatrix_x4_trans(xb, xs + (kt * 16 + down_row(lane)) * kLdP + nt2 * 16 + down_col(lane));
-        mma_bf16(acc[2 * nt2], wlo, xb[0], xb[1]);
-        mma_bf16(acc[2 * nt2], whi, xb[0], xb[1]);
-        mma_bf16(acc[2 * nt2 + 1], wlo, xb[2], xb[3]);
-        mma_bf16(acc[2 * nt2 + 1], whi, xb[2], xb[3]);
+        uint32_t four[4];
+        ldmatrix_x4_trans(four, xs + (kt * 16 + down_row(lane)) * kLdP + nt2 * 16 + down_col(lane));
+        xb[2 * nt2][0] = four[0], xb[2 * nt2][1] = four[1], xb[2 * nt2 + 1][0] = four[2], xb[2 * nt2 + 1][1] = four[3];
       }
+      mma_bf16_split_a(acc, whi, wlo, xb);
     }
   };
   const int tiles = i0 / kTile + 1;

@@ -96,11 +96,14 @@ __global__ void __launch_bounds__(kStatesThreads, 4) chunk_states_tf32(SsdParams
       // A = X'^T (p, steps), stored (steps, p): one float a lane.
       const float* at = xs + (k0 + tq) * kLdXs + m0 + gq;
       const SplitFragment a = split_fragment(at[0], at[8], at[4 * kLdXs], at[4 * kLdXs + 8]);
+      SplitPair b0[8], b1[8];
 #pragma unroll
       for (int nt = 0; nt < 8; ++nt) {
         const float* bt = bs + (k0 + tq) * kLdB + n0 + nt * 8 + gq;  // B (steps, n) stored (k, n)
-        mma_3xtf32(acc[nt], a.hi, a.lo, split_tf32(bt[0]), split_tf32(bt[4 * kLdB]));
+        b0[nt] = split_tf32(bt[0]);
+        b1[nt] = split_tf32(bt[4 * kLdB]);
       }
+      mma_3xtf32_each(acc, a.hi, a.lo, b0, b1);
     }
   }
   store_state_tile(scratch.states + ((b * d.chunks + c) * d.H + h) * d.P * d.N, acc, m0, n0, lane, d.P, d.N);
@@ -193,13 +196,17 @@ __global__ void __launch_bounds__(kOutputsThreads, 3) chunk_outputs_tf32(SsdPara
 #pragma unroll
   for (int ks = 0; ks < kN / 8; ++ks) {
     const SplitFragment a = split_fragment(cf[ks]);
+    SplitPair b0[kP / 8], b1[kP / 8];
 #pragma unroll
     for (int nt2 = 0; nt2 < kP / 16; ++nt2) {
       uint32_t sb[4];
       ldmatrix_x4(sb, second + (nt2 * 16 + across_row(lane)) * kLdRows + ks * 8 + across_col(lane));
-      mma_3xtf32(acc[2 * nt2], a.hi, a.lo, split_tf32(__uint_as_float(sb[0])), split_tf32(__uint_as_float(sb[1])));
-      mma_3xtf32(acc[2 * nt2 + 1], a.hi, a.lo, split_tf32(__uint_as_float(sb[2])), split_tf32(__uint_as_float(sb[3])));
+      b0[2 * nt2] = split_tf32(__uint_as_float(sb[0]));
+      b1[2 * nt2] = split_tf32(__uint_as_float(sb[1]));
+      b0[2 * nt2 + 1] = split_tf32(__uint_as_float(sb[2]));
+      b1[2 * nt2 + 1] = split_tf32(__uint_as_float(sb[3]));
     }
+    mma_3xtf32_each(acc, a.hi, a.lo, b0, b1);
   }
   const double csa = cumsum[ia], csb = cumsum[ib];
   scale_rows(acc, expf(static_cast<float>(csa)), expf(static_cast<float>(csb)));
@@ -245,8 +252,10 @@ __global__ void __launch_bounds__(kOutputsThreads, 3) chunk_outputs_tf32(SsdPara
       if (nt >= reach) continue;  // warp-uniform
       const SplitFragment a = split_fragment(w[nt][0], w[nt][2], w[nt][1], w[nt][3]);  // (g, 2t) (g+8, 2t) (g, 2t+1) (g+8, 2t+1)
       const float* xt = xs + (nt * 8 + 2 * tq) * kLdX + gq;  // x stored (steps, p): rows 2t, 2t + 1
+      SplitPair b0[kP / 8], b1[kP / 8];
 #pragma unroll
-      for (int pt = 0; pt < kP / 8; ++pt) mma_3xtf32(acc[pt], a.hi, a.lo, split_tf32(xt[pt * 8]), split_tf32(xt[kLdX + pt * 8]));
+      for (int pt = 0; pt < kP / 8; ++pt) b0[pt] = split_tf32(xt[pt * 8]), b1[pt] = split_tf32(xt[kLdX + pt * 8]);
+      mma_3xtf32_each(acc, a.hi, a.lo, b0, b1);
     }
   };
   const int tiles = i0 / kTile + 1;
