@@ -23,9 +23,10 @@
 // intermediates and far below bf16's own output rounding (2^-9). The scan is float64, kept as
 // float: exp(cs_i - cs_j) then carries ~1e-5 relative error for sums in the hundreds.
 //
-// ptxas (sm_90a): chunk outputs 123 registers and 53 KB of shared memory for chunk 256 (4
+// ptxas (sm_90a): chunk outputs 124 registers and 53 KB of shared memory for chunk 256 (4
 // blocks of 4 warps an SM; computing C B^T itself it needed 149 and 63.5 KB, 3 blocks), C B^T
-// 60, chunk states 80. What ncu shows is the limit, and what was tried: reports/perf/README.md.
+// 56, chunk states 80 (3 blocks an SM; 102 unbounded, with the split products a term at a
+// time). What ncu shows is the limit, and what was tried: reports/perf/README.md.
 //
 // The kernels live in this header so kernels/emulate can run them on a CPU; ssd_chunked_mma.cu
 // launches them.
@@ -58,8 +59,7 @@ __device__ __forceinline__ int across_col(int lane) { return (lane / 8) % 2 * 8;
 __global__ void __launch_bounds__(kStatesThreads, 3) chunk_states_mma(SsdParams p, ChunkScratch scratch) {
   extern __shared__ __align__(16) unsigned char shared[];
   const ChunkDims d(p);
-  const int64_t h = blockIdx.x, c = blockIdx.y, b = blockIdx.z, g = h / (d.H / d.G);
-  const int64_t len = min(d.Q, d.L - c * d.Q);
+  const auto [h, c, b, g, len] = StatesBlock(d);
   double* cumsum = reinterpret_cast<double*>(shared);            // (padded Q)
   float* dts = reinterpret_cast<float*>(cumsum + padded_q(d));   // (padded Q)
   bf16* xhi = reinterpret_cast<bf16*>(dts + padded_q(d));        // (kTile, kLdP) X' of 64 steps, hi
@@ -146,11 +146,7 @@ __global__ void __launch_bounds__(kOutputsThreads) chunk_cb_mma(SsdParams p, Chu
   if (t.empty()) return;
   bf16* cs = reinterpret_cast<bf16*>(shared);  // (kTile, kLdN) C of the tile's rows
   bf16* bs = cs + kTile * kLdN;               // (kTile, kLdN) B of its steps
-  copy_steps<bf16, kTile, kN, kLdN, kOutputsThreads>(cs, static_cast<const bf16*>(p.C), d, t.b, t.c, t.g, d.G, d.N, t.i * kTile, t.len);
-  copy_steps<bf16, kTile, kN, kLdN, kOutputsThreads>(bs, static_cast<const bf16*>(p.B), d, t.b, t.c, t.g, d.G, d.N, t.j * kTile, t.len);
-  cp_async_commit();
-  cp_async_wait_all();
-  __syncthreads();
+  load_cb_operands<bf16, kLdN>(p, d, t, cs, bs);
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, reach = t.reach(warp);
   float w[kTile / 8][4] = {};
 #pragma unroll
@@ -221,7 +217,6 @@ __global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParam
   factors_to_tile_end<kOutputsThreads>(cumsum, dts, i0, to_end);  // the tiles below the diagonal's steps
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int ia = i0 + warp * 16 + lane / 4, ib = ia + 8;  // this thread's two rows
-  const int col = lane % 4 * 2;                            // and its column pair in each 8
   uint32_t cf[kN / 16][4];  // C of the warp's 16 rows: A fragments over n
 #pragma unroll
   for (int ks = 0; ks < kN / 16; ++ks) ldmatrix_x4(cf[ks], bc + (warp * 16 + down_row(lane)) * kLdN + ks * 16 + down_col(lane));
@@ -257,43 +252,12 @@ __global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParam
   const float csa = cumsum[ia], csb = cumsum[ib];
   scale_rows(acc, __expf(csa), __expf(csb));
   // y += W x for one 64-step tile, W = C B^T (chunk_cb_mma's, the warp's own fragments) with
-  // the bracket. Compiled twice: the tiles below the diagonal (most of them) need no mask and
-  // no skipped column tiles, and their bracket factors through the tile's last step e,
-  // exp(cs_i - cs_j) = exp(cs_i - cs_e) exp(cs_e - cs_j) (both at most 1, cs falls): the
-  // second factor is the block's to_end, 2 exponentials a thread instead of 32, and no
-  // compares. The instructions between the tensor-core ones are what ncu shows to be the limit.
-  // On the diagonal the first factor can overflow (i before e): each element's own exponential,
-  // masked, for the column tiles the warp's rows reach.
+  // the bracket (bracketed_w).
   const auto multiply_tile = [&](const float* ws, const bf16* xs, int j0, auto diagonal) {
     constexpr bool kDiagonal = decltype(diagonal)::value;
-    // On the diagonal tile, 8-step column tiles past the warp's last row are all masked.
-    const int reach = kDiagonal ? 2 * warp + 2 : kTile / 8;
+    const int reach = column_tiles_reached(kDiagonal, warp);
     float w[kTile / 8][4];  // W = C B^T: 16 rows x 64 steps
-    load_cb_fragments(w, ws, warp, lane, reach);
-    // The bracket in place: w_ij = exp(cs_i - cs_j) (C_i . B_j) dt_j for j <= i, else 0.
-    if constexpr (kDiagonal) {
-#pragma unroll
-      for (int nt = 0; nt < kTile / 8; ++nt) {
-        if (nt >= reach) continue;  // warp-uniform: masked column tiles stay zero
-        const int j = j0 + nt * 8 + col;
-        const float cs0 = cumsum[j], cs1 = cumsum[j + 1], dt0 = dts[j], dt1 = dts[j + 1];
-        w[nt][0] = keep_if(j <= ia, exp_nonpositive(csa - cs0) * dt0 * w[nt][0]);
-        w[nt][1] = keep_if(j + 1 <= ia, exp_nonpositive(csa - cs1) * dt1 * w[nt][1]);
-        w[nt][2] = keep_if(j <= ib, exp_nonpositive(csb - cs0) * dt0 * w[nt][2]);
-        w[nt][3] = keep_if(j + 1 <= ib, exp_nonpositive(csb - cs1) * dt1 * w[nt][3]);
-      }
-    } else {
-      const float cse = cumsum[j0 + kTile - 1];
-      const float ra = exp_nonpositive(csa - cse), rb = exp_nonpositive(csb - cse);
-#pragma unroll
-      for (int nt = 0; nt < kTile / 8; ++nt) {
-        const float2 e = *reinterpret_cast<const float2*>(to_end + j0 + nt * 8 + col);  // exp(cs_e - cs_j) dt_j, j and j + 1
-        w[nt][0] *= ra * e.x;
-        w[nt][1] *= ra * e.y;
-        w[nt][2] *= rb * e.x;
-        w[nt][3] *= rb * e.y;
-      }
-    }
+    bracketed_w<kDiagonal>(w, ws, cumsum, dts, to_end, j0, ia, csa, csb, warp, lane);
     // y += W x: two accumulator tiles side by side are one A fragment (mma.cuh).
 #pragma unroll
     for (int kt = 0; kt < kTile / 16; ++kt) {
@@ -311,22 +275,13 @@ __global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParam
       mma_bf16_split_a(acc, whi, wlo, xb);
     }
   };
-  const int tiles = i0 / kTile + 1;
-  for (int t = 0; t < tiles; ++t) {
-    __syncthreads();  // the buffer tile t + 1 goes to is consumed (tile t - 1, or the state)
-    if (t + 1 < tiles) {
-      issue_tile(t + 1);
-      cp_async_wait_group<1>();  // tile t has landed, t + 1 may still be in flight
-    } else {
-      cp_async_wait_group<0>();
-    }
-    __syncthreads();
+  double_buffered_tiles(i0 / kTile + 1, issue_tile, [&](int t) {
     const int j0 = t * kTile;
     const float* ws = reinterpret_cast<const float*>(buffer(t));  // W of the tile's steps
     const bf16* xs = buffer(t) + kWSlots;                         // (kTile, kLdP) x of them
     if (j0 < i0) multiply_tile(ws, xs, j0, std::false_type());
     else multiply_tile(ws, xs, j0, std::true_type());
-  }
+  });
   store_outputs<bf16>(p, d, tile, acc, ia, lane);
 }
 

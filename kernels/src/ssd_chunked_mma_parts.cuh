@@ -25,6 +25,14 @@ inline bool takes_shape(const SsdParams& p, DType dtype, int multiple) {
          d.H * (padded_q(d) / kTile) <= 0x7fffffff;
 }
 
+// A chunk-states block: head h, chunk c, row b from a grid of (H, chunks, batch), the head's
+// group and the chunk's length.
+struct StatesBlock {
+  int64_t h, c, b, g, len;
+  __device__ explicit StatesBlock(const ChunkDims& d)
+      : h(blockIdx.x), c(blockIdx.y), b(blockIdx.z), g(blockIdx.x / (d.H / d.G)), len(min(d.Q, d.L - c * d.Q)) {}
+};
+
 // A chunk-states block's scan (head h, chunk c, row b; len steps): dt and the in-chunk
 // cumulative sums into shared memory (float64), and both kept in scratch (b, chunks, h, q) for
 // the outputs stage, the sums as Kept. Returns the chunk's last sum, its total decay log.
@@ -82,6 +90,10 @@ __device__ __forceinline__ float* cb_tile(const ChunkScratch& scratch, const Chu
   return scratch.cb + (((b * d.chunks + c) * d.G + g) * cb_tiles(d) + tile) * kCbTileFloats;
 }
 
+// The 8-step column tiles of a 64-step tile that a warp's rows reach: on the diagonal tile, those
+// past the warp's last row are all masked.
+__device__ __forceinline__ int column_tiles_reached(bool diagonal, int warp) { return diagonal ? 2 * warp + 2 : kTile / 8; }
+
 // A C B^T block: tile pair (i, j) of group g, chunk c, row b, from a grid of (tiles * G,
 // chunks, batch).
 struct CbPair {
@@ -93,10 +105,19 @@ struct CbPair {
   }
   // A row tile past the chunk's end: no outputs block reads it.
   __device__ bool empty() const { return i * kTile >= len; }
-  // On the diagonal, 8-step column tiles past a warp's last row are masked by the outputs
-  // stage: not computed.
-  __device__ int reach(int warp) const { return i == j ? 2 * warp + 2 : kTile / 8; }
+  // The outputs stage masks what its warps' rows do not reach: not computed.
+  __device__ int reach(int warp) const { return column_tiles_reached(i == j, warp); }
 };
+
+// A C B^T block's operands landed for the whole block: C of the pair's rows and B of its steps
+// into (kTile, Ld) tiles of T.
+template <typename T, int Ld>
+__device__ __forceinline__ void load_cb_operands(const SsdParams& p, const ChunkDims& d, const CbPair& t, T* cs, T* bs) {
+  copy_steps<T, kTile, kN, Ld, kOutputsThreads>(cs, static_cast<const T*>(p.C), d, t.b, t.c, t.g, d.G, d.N, t.i * kTile, t.len);
+  copy_steps<T, kTile, kN, Ld, kOutputsThreads>(bs, static_cast<const T*>(p.B), d, t.b, t.c, t.g, d.G, d.N, t.j * kTile, t.len);
+  cp_async_wait_all();
+  __syncthreads();
+}
 
 // A warp's 16 x 64 of a tile, its accumulators, stored in fragment order, and read back.
 __device__ __forceinline__ void store_cb_fragments(float* tile, const float (&w)[kTile / 8][4], int warp, int lane) {
@@ -142,6 +163,64 @@ __device__ __forceinline__ void factors_to_tile_end(const Sum* cumsum, const flo
 // reach it), by a mask rather than a branch: as a ?: around the exponential, ptxas branched
 // around each of a diagonal tile's 32 exponentials (SASS, kernel4).
 __device__ __forceinline__ float keep_if(bool keep, float v) { return __uint_as_float(__float_as_uint(v) & (keep ? 0xffffffffu : 0u)); }
+
+// An outputs block's loop over its row tile's 64-step tiles, double-buffered: tile t + 1 is
+// issued (issue(t + 1) commits its copies) while tile t is used (use(t)); the barriers keep a
+// buffer from being refilled while a warp still reads it. Tile 0 is issued before.
+template <typename Issue, typename Use>
+__device__ __forceinline__ void double_buffered_tiles(int tiles, const Issue& issue, const Use& use) {
+  for (int t = 0; t < tiles; ++t) {
+    __syncthreads();  // the buffer tile t + 1 goes to is consumed (tile t - 1, or the state)
+    if (t + 1 < tiles) {
+      issue(t + 1);
+      cp_async_wait_group<1>();  // tile t has landed, t + 1 may still be in flight
+    } else {
+      cp_async_wait_group<0>();
+    }
+    __syncthreads();
+    use(t);
+  }
+}
+
+// A warp's W tile (chunk C B^T's fragments at ws) for this thread's rows ia and ia + 8 and steps
+// j0 + 8 nt + col, + 1, with the bracket applied in place: w_ij = exp(cs_i - cs_j) (C_i . B_j)
+// dt_j for j <= i, else 0. csa, csb: cs of the two rows. Compiled twice: the tiles below the
+// diagonal (most of them) need no mask and no skipped column tiles, and their bracket factors
+// through the tile's last step e, exp(cs_i - cs_j) = exp(cs_i - cs_e) exp(cs_e - cs_j) (both at
+// most 1, cs falls), the second factor the block's to_end: 2 exponentials a thread instead of
+// 32, and no compares (the instructions between the tensor-core ones are what ncu shows to be
+// the limit). On the diagonal the first factor can overflow (i before e): each element's own
+// exponential, masked, for the column tiles the warp's rows reach.
+template <bool Diagonal, typename Sum>
+__device__ __forceinline__ void bracketed_w(float (&w)[kTile / 8][4], const float* ws, const Sum* cumsum, const float* dts, const float* to_end, int j0, int ia, Sum csa, Sum csb,
+                                            int warp, int lane) {
+  const int reach = column_tiles_reached(Diagonal, warp), col = lane % 4 * 2, ib = ia + 8;
+  load_cb_fragments(w, ws, warp, lane, reach);
+  if constexpr (Diagonal) {
+#pragma unroll
+    for (int nt = 0; nt < kTile / 8; ++nt) {
+      if (nt >= reach) continue;  // warp-uniform: masked column tiles stay zero
+      const int j = j0 + nt * 8 + col;
+      const Sum cs0 = cumsum[j], cs1 = cumsum[j + 1];
+      const float dt0 = dts[j], dt1 = dts[j + 1];
+      w[nt][0] = keep_if(j <= ia, exp_nonpositive(csa - cs0) * dt0 * w[nt][0]);
+      w[nt][1] = keep_if(j + 1 <= ia, exp_nonpositive(csa - cs1) * dt1 * w[nt][1]);
+      w[nt][2] = keep_if(j <= ib, exp_nonpositive(csb - cs0) * dt0 * w[nt][2]);
+      w[nt][3] = keep_if(j + 1 <= ib, exp_nonpositive(csb - cs1) * dt1 * w[nt][3]);
+    }
+  } else {
+    const Sum cse = cumsum[j0 + kTile - 1];
+    const float ra = exp_nonpositive(csa - cse), rb = exp_nonpositive(csb - cse);
+#pragma unroll
+    for (int nt = 0; nt < kTile / 8; ++nt) {
+      const float2 e = *reinterpret_cast<const float2*>(to_end + j0 + nt * 8 + col);  // exp(cs_e - cs_j) dt_j, j and j + 1
+      w[nt][0] *= ra * e.x;
+      w[nt][1] *= ra * e.y;
+      w[nt][2] *= rb * e.x;
+      w[nt][3] *= rb * e.y;
+    }
+  }
+}
 
 // A warp's 16 x 64 accumulators (8 tiles) at rows m0.., columns n0.. of a (P, N) state.
 __device__ __forceinline__ void store_state_tile(float* state, const float (&acc)[8][4], int m0, int n0, int lane, int64_t P, int64_t N) {

@@ -14,8 +14,11 @@
 //     reads x's rows in that order (mma.cuh) instead of moving W between lanes. W and x tiles
 //     arrive by cp.async, double-buffered.
 // Shared memory holds the two buffers (C, then the starting state, in their place at first):
-// 70 KB, 3 blocks an SM. Computing C B^T per head, as before, it held C, the state and x (88 KB,
-// 2 blocks an SM) and took 25.9 ms at 64k tokens on the H200 (reports/perf/README.md).
+// 70 KB, 3 blocks an SM (ptxas: 148 registers; C B^T and chunk states 64, with 16-byte
+// spills). Computing C B^T per head, as before, it held C, the state and x (88 KB, 2 blocks an
+// SM) and took 25.9 ms at 64k tokens on the H200 where this takes 11.7; the same outputs stage
+// at 2 blocks an SM, unspilled at 176 registers, took 15.96 ms against 14.50 at 3
+// (reports/perf/README.md).
 //
 // The kernels live in this header so kernels/emulate can run them on a CPU;
 // ssd_chunked_mma.cu launches them.
@@ -64,8 +67,7 @@ __device__ __forceinline__ SplitFragment split_fragment(const uint32_t (&raw)[4]
 __global__ void __launch_bounds__(kStatesThreads, 4) chunk_states_tf32(SsdParams p, ChunkScratch scratch) {
   extern __shared__ __align__(16) unsigned char shared[];
   const ChunkDims d(p);
-  const int64_t h = blockIdx.x, c = blockIdx.y, b = blockIdx.z, g = h / (d.H / d.G);
-  const int64_t len = min(d.Q, d.L - c * d.Q);
+  const auto [h, c, b, g, len] = StatesBlock(d);
   double* cumsum = reinterpret_cast<double*>(shared);            // (padded Q)
   float* dts = reinterpret_cast<float*>(cumsum + padded_q(d));   // (padded Q)
   float* xs = dts + padded_q(d);                                 // (kTile, kLdXs) X' of 64 steps
@@ -121,10 +123,7 @@ __global__ void __launch_bounds__(kOutputsThreads) chunk_cb_tf32(SsdParams p, Ch
   if (t.empty()) return;
   float* cs = reinterpret_cast<float*>(shared);  // (kTile, kLdRows) C of the tile's rows
   float* bs = cs + kTile * kLdRows;              // (kTile, kLdRows) B of its steps
-  copy_steps<float, kTile, kN, kLdRows, kOutputsThreads>(cs, static_cast<const float*>(p.C), d, t.b, t.c, t.g, d.G, d.N, t.i * kTile, t.len);
-  copy_steps<float, kTile, kN, kLdRows, kOutputsThreads>(bs, static_cast<const float*>(p.B), d, t.b, t.c, t.g, d.G, d.N, t.j * kTile, t.len);
-  cp_async_wait_all();
-  __syncthreads();
+  load_cb_operands<float, kLdRows>(p, d, t, cs, bs);
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, reach = t.reach(warp);
   const float* c_at = cs + (warp * 16 + down_row(lane)) * kLdRows + down_col(lane);
   float w[kTile / 8][4] = {};
@@ -211,40 +210,12 @@ __global__ void __launch_bounds__(kOutputsThreads, 3) chunk_outputs_tf32(SsdPara
   const double csa = cumsum[ia], csb = cumsum[ib];
   scale_rows(acc, expf(static_cast<float>(csa)), expf(static_cast<float>(csb)));
   // y += W x for one 64-step tile, W = C B^T (chunk_cb_tf32's, the warp's own fragments) with
-  // the bracket, as kernel4's bf16 outputs stage does it: the tiles below the diagonal need no
-  // mask, and their bracket factors through the tile's last step e (the block's to_end, and 2
-  // exponentials a thread instead of 32); the diagonal's, masked, for the column tiles reached.
+  // the bracket (bracketed_w, as for bf16).
   const auto multiply_tile = [&](const float* ws, const float* xs, int j0, auto diagonal) {
     constexpr bool kDiagonal = decltype(diagonal)::value;
-    // On the diagonal tile, 8-step column tiles past the warp's last row are all masked.
-    const int reach = kDiagonal ? 2 * warp + 2 : kTile / 8;
+    const int reach = column_tiles_reached(kDiagonal, warp);
     float w[kTile / 8][4];  // W = C B^T: 16 rows x 64 steps
-    load_cb_fragments(w, ws, warp, lane, reach);
-    // The bracket in place: w_ij = exp(cs_i - cs_j) (C_i . B_j) dt_j for j <= i, else 0.
-    if constexpr (kDiagonal) {
-#pragma unroll
-      for (int nt = 0; nt < kTile / 8; ++nt) {
-        if (nt >= reach) continue;  // warp-uniform: masked column tiles stay zero
-        const int j = j0 + nt * 8 + 2 * tq;
-        const double cs0 = cumsum[j], cs1 = cumsum[j + 1];
-        const float dt0 = dts[j], dt1 = dts[j + 1];
-        w[nt][0] = keep_if(j <= ia, exp_nonpositive(csa - cs0) * w[nt][0] * dt0);
-        w[nt][1] = keep_if(j + 1 <= ia, exp_nonpositive(csa - cs1) * w[nt][1] * dt1);
-        w[nt][2] = keep_if(j <= ib, exp_nonpositive(csb - cs0) * w[nt][2] * dt0);
-        w[nt][3] = keep_if(j + 1 <= ib, exp_nonpositive(csb - cs1) * w[nt][3] * dt1);
-      }
-    } else {
-      const double cse = cumsum[j0 + kTile - 1];
-      const float ra = exp_nonpositive(csa - cse), rb = exp_nonpositive(csb - cse);
-#pragma unroll
-      for (int nt = 0; nt < kTile / 8; ++nt) {
-        const float2 e = *reinterpret_cast<const float2*>(to_end + j0 + nt * 8 + 2 * tq);  // exp(cs_e - cs_j) dt_j, j and j + 1
-        w[nt][0] *= ra * e.x;
-        w[nt][1] *= ra * e.y;
-        w[nt][2] *= rb * e.x;
-        w[nt][3] *= rb * e.y;
-      }
-    }
+    bracketed_w<kDiagonal>(w, ws, cumsum, dts, to_end, j0, ia, csa, csb, warp, lane);
     // y += W x, one 8-step tile of W at a time: its accumulator (columns 2t, 2t + 1) is the A
     // fragment with k order 0 2 4 6 1 3 5 7, so x's rows are read in that order (mma.cuh).
 #pragma unroll
@@ -258,22 +229,13 @@ __global__ void __launch_bounds__(kOutputsThreads, 3) chunk_outputs_tf32(SsdPara
       mma_3xtf32_each(acc, a.hi, a.lo, b0, b1);
     }
   };
-  const int tiles = i0 / kTile + 1;
-  for (int t = 0; t < tiles; ++t) {
-    __syncthreads();  // the buffer tile t + 1 goes to is consumed (tile t - 1, or the state)
-    if (t + 1 < tiles) {
-      issue_tile(t + 1);
-      cp_async_wait_group<1>();  // tile t has landed, t + 1 may still be in flight
-    } else {
-      cp_async_wait_group<0>();
-    }
-    __syncthreads();
+  double_buffered_tiles(i0 / kTile + 1, issue_tile, [&](int t) {
     const int j0 = t * kTile;
     const float* ws = buffer(t);                  // W of the tile's steps
     const float* xs = buffer(t) + kCbTileFloats;  // (kTile, kLdX) x of them
     if (j0 < i0) multiply_tile(ws, xs, j0, std::false_type());
     else multiply_tile(ws, xs, j0, std::true_type());
-  }
+  });
   store_outputs<float>(p, d, tile, acc, ia, lane);
 }
 
