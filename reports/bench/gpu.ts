@@ -55,6 +55,22 @@ const stats = (ms: number[]) => {
   return { ms: t.medianMs, p20: t.p20Ms, p80: t.p80Ms, reps: t.reps };
 };
 
+/**
+ * The whole JavaScript call's median ms over `calls` timed calls, after three untimed ones (the
+ * thread comes back from the device timing's waits; 10 cold calls read up to 16 us high).
+ * `release` frees what a call made, outside the timing.
+ */
+function callMedianMs<T>(calls: number, call: () => T, release: (out: T) => void): number {
+  const ms: number[] = [];
+  for (let i = -3; i < calls; i++) {
+    const t0 = performance.now();
+    const out = call();
+    if (i >= 0) ms.push(performance.now() - t0);
+    release(out);
+  }
+  return stats(ms).ms;
+}
+
 /** A maker of device tensors filled on the device, each recorded in `owned` for freeing. */
 function filledTensors(owned: DeviceTensor[]) {
   return (d: DeviceDType, shape: number[], seed: number, lo: number, hi: number): DeviceTensor => {
@@ -95,21 +111,15 @@ function forward(model: string, batch: number, length: number, dtypeName: string
       const first = k.timeSsdChunked(named, { warmup: 1, reps: 1 })[0];
       const reps = Math.max(3, Math.min(20, Math.floor(2000 / Math.max(first, 1e-3))));
       const device = stats(k.timeSsdChunked(named, { warmup: 0, reps }));
-      // The whole JavaScript call, after three untimed calls (the thread comes back from the
-      // device timing's waits): 50 calls where they take under 20 ms, 10 past that.
-      const host: number[] = [];
+      // The whole JavaScript call: 50 calls where they take under 20 ms, 10 past that.
       let ran = '';
-      const hostReps = first < 20 ? 50 : 10;
-      for (let i = -3; i < hostReps; i++) {
-        const t0 = performance.now();
-        const out = k.ssdChunked(named);
-        if (i >= 0) host.push(performance.now() - t0);
+      const hostMs = callMedianMs(first < 20 ? 50 : 10, () => k.ssdChunked(named), (out) => {
         ran = out.kernel;
         out.y.free();
         out.finalState.free();
-      }
-      rows.push({ ...base, impl, kernel: ran, ...device, hostMs: stats(host).ms, flops, io_bytes: io, TFLOPs: flops / device.ms / 1e9, TBps: io / device.ms / 1e9 });
-      process.stderr.write(`  ${impl} ${model} ${dtypeName} b=${batch} l=${length}: ${device.ms.toFixed(3)} ms device, ${stats(host).ms.toFixed(3)} ms from JavaScript\n`);
+      });
+      rows.push({ ...base, impl, kernel: ran, ...device, hostMs, flops, io_bytes: io, TFLOPs: flops / device.ms / 1e9, TBps: io / device.ms / 1e9 });
+      process.stderr.write(`  ${impl} ${model} ${dtypeName} b=${batch} l=${length}: ${device.ms.toFixed(3)} ms device, ${hostMs.toFixed(3)} ms from JavaScript\n`);
       return { device, ran };
     };
     const { device, ran } = time('auto', 'ssdcheck-cuda');
@@ -136,12 +146,7 @@ function decode(model: string, batch: number) {
       dt: make('float32', [batch, h], 5, -3, -1), A: make('float32', [h], 6, -7, -1), D: make('float32', [h], 7, 0, 2), dtBias: make('float32', [h], 8, -0.2, 0.2),
     };
     const device = stats(k.timeSsdStep(args, { warmup: 10, reps: 100 }));
-    const host: number[] = [];
-    for (let i = -3; i < 50; i++) {
-      const t0 = performance.now();
-      k.ssdStep(args).free();
-      if (i >= 0) host.push(performance.now() - t0);
-    }
+    const hostMs = callMedianMs(50, () => k.ssdStep(args).free(), () => {});
     const io = 2 * batch * h * p * n * 4;
     // The ceiling in the same harness: a device copy of the state's bytes (read once, written
     // once, as the step does), beside the anchor's 2 GiB copy roof.
@@ -149,7 +154,7 @@ function decode(model: string, batch: number) {
     owned.push(to);
     const copy = k.timeCopy({ from: args.state, to }, { warmup: 10, reps: 100 });
     const copyMs = stats(copy).ms;
-    rows.push({ impl: 'ssdcheck-cuda', op: 'decode_step', model, batch, dtype: 'bf16-in/fp32-state', ...device, hostMs: stats(host).ms, io_bytes: io, TBps: io / device.ms / 1e9, copyMs, copyTBps: io / copyMs / 1e9 });
+    rows.push({ impl: 'ssdcheck-cuda', op: 'decode_step', model, batch, dtype: 'bf16-in/fp32-state', ...device, hostMs, io_bytes: io, TBps: io / device.ms / 1e9, copyMs, copyTBps: io / copyMs / 1e9 });
     process.stderr.write(`  ${model} decode b=${batch}: ${device.ms.toFixed(4)} ms device; a copy of the same bytes ${copyMs.toFixed(4)} ms\n`);
   } finally {
     for (const t of owned) t.free();
