@@ -138,7 +138,7 @@ struct StepCopy {
   const T* src;        // the tensor (the address zero-filling copies name)
   const T* row0;       // the thread's element of the chunk's step r0
   int64_t stride;      // elements from one step to the next
-  int64_t rows_left;   // the chunk's steps from r0 on
+  int rows_left;       // the chunk's steps from r0 on (a chunk's steps fit an int: 32-bit compares)
   int at;              // the thread's element of a tile
   bool column;         // whether its column is inside width
   template <typename Dims>
@@ -147,12 +147,12 @@ struct StepCopy {
     src = tensor;
     stride = slots * width;
     row0 = tensor + ((b * d.L + c * d.Q + r0) * slots + slot) * width + k;
-    rows_left = len - r0;
+    rows_left = static_cast<int>(len - r0);
     at = r0 * Ld + k;
     column = k < width;
   }
   // Steps [first, first + Rows) of the chunk into dst (not committed).
-  __device__ __forceinline__ void operator()(T* dst, int64_t first) const {
+  __device__ __forceinline__ void operator()(T* dst, int first) const {
     const T* from = row0 + first * stride;
 #pragma unroll
     for (int i = 0; i < Rows / kRowsPerPass; ++i, from += kRowsPerPass * stride) {
@@ -165,7 +165,7 @@ struct StepCopy {
 // Steps [first, first + Rows) of one slot, once (a StepCopy used once).
 template <typename T, int Rows, int Width, int Ld, int Threads, typename Dims>
 __device__ __forceinline__ void copy_steps(T* dst, const T* src, const Dims& d, int64_t b, int64_t c, int64_t slot, int64_t slots, int64_t width, int64_t first, int64_t len) {
-  StepCopy<T, Rows, Width, Ld, Threads>(src, d, b, c, slot, slots, width, len)(dst, first);
+  StepCopy<T, Rows, Width, Ld, Threads>(src, d, b, c, slot, slots, width, len)(dst, static_cast<int>(first));
 }
 
 }  // namespace ssdcheck

@@ -23,7 +23,7 @@
 // intermediates and far below bf16's own output rounding (2^-9). The scan is float64, kept as
 // float: exp(cs_i - cs_j) then carries ~1e-5 relative error for sums in the hundreds.
 //
-// ptxas (sm_90a): chunk outputs 124 registers and 53 KB of shared memory for chunk 256 (4
+// ptxas (sm_90a): chunk outputs 126 registers and 53 KB of shared memory for chunk 256 (4
 // blocks of 4 warps an SM; computing C B^T itself it needed 149 and 63.5 KB, 3 blocks), C B^T
 // 56, chunk states 80 (3 blocks an SM; 102 unbounded, with the split products a term at a
 // time). What ncu shows is the limit, and what was tried: reports/perf/README.md.
@@ -174,7 +174,7 @@ __global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParam
   const int i0 = tile.i0;
   float* cumsum = reinterpret_cast<float*>(shared);     // (padded Q)
   float* dts = cumsum + padded_q(d);                    // (padded Q)
-  float* to_end = dts + padded_q(d);                    // (padded Q) factors_to_tile_end's
+  float* column_factors = dts + padded_q(d);            // (padded Q) factors_to_row_tile's
   // Two buffers of a 64-step tile, W (kCbTileFloats, fragment order) then x (kTile, kLdP): the
   // first holds C of the tile's rows (kTile, kLdN) until they are in registers, the second the
   // starting state, half of n at a time, hi (kP, kLdH) then lo, until C S^T is done; tile t + 1
@@ -182,7 +182,7 @@ __global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParam
   constexpr int kWSlots = kCbTileFloats * sizeof(float) / sizeof(bf16);  // W's room, in bf16 slots
   constexpr int kBufferSlots = kWSlots + kTile * kLdP;
   static_assert(kTile * kLdN <= kBufferSlots && 2 * kP * kLdH <= kBufferSlots, "a buffer holds W and x, C, or half the state");
-  bf16* bc = reinterpret_cast<bf16*>(to_end + padded_q(d));
+  bf16* bc = reinterpret_cast<bf16*>(column_factors + padded_q(d));
   bf16* shi = bc + kBufferSlots;
   bf16* slo = shi + kP * kLdH;
   const auto buffer = [&](int t) { return t % 2 == 0 ? bc : shi; };
@@ -196,16 +196,24 @@ __global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParam
     cp_async_commit();
   };
   // Half of the starting state, n in [half kN / 2, + kN / 2), as the state passing kept it
-  // split (each 4 values: their bf16 hi halves, then their lo halves): copied as it is.
-  const float* start = scratch.states + ((b * d.chunks + c) * d.H + h) * d.P * d.N;  // (p, n)
+  // split (each 8 values: their bf16 hi halves, then their lo halves, 16 bytes each): copied
+  // as it is. A thread keeps one group of 8 columns and steps down the rows from a pointer
+  // computed once.
+  constexpr int kGroups = kN / 2 / 8, kRowsPerPass = kOutputsThreads / kGroups;  // 8 groups a half row: 16 rows a pass
+  static_assert(kP % kRowsPerPass == 0, "the state's rows split evenly over the passes");
+  const int state_row = threadIdx.x / kGroups, state_col = threadIdx.x % kGroups * 8;
+  const float* slot = scratch.states + ((b * d.chunks + c) * d.H + h) * d.P * d.N;  // (p, n)
+  const float* start = slot + state_row * d.N + state_col;
+  const int64_t state_pass = kRowsPerPass * d.N;
   const auto stage_state = [&](int half) {
-#pragma unroll 4
-    for (int e = threadIdx.x; e < kP * (kN / 8); e += kOutputsThreads) {
-      const int pi = e / (kN / 8), k = e % (kN / 8) * 4, n = half * (kN / 2) + k;
-      const bool valid = pi < d.P && n < d.N;
-      const float* four = valid ? start + pi * d.N + n : start;
-      cp_async_8(shi + pi * kLdH + k, four, valid);
-      cp_async_8(slo + pi * kLdH + k, four + 2, valid);
+    const int n = half * (kN / 2) + state_col;
+    const float* from = start + half * (kN / 2);
+#pragma unroll
+    for (int i = 0; i < kP / kRowsPerPass; ++i, from += state_pass) {
+      const bool valid = state_row + i * kRowsPerPass < d.P && n < d.N;
+      const int at = (state_row + i * kRowsPerPass) * kLdH + state_col;
+      cp_async_16(shi + at, valid ? from : slot, valid);
+      cp_async_16(slo + at, valid ? from + 4 : slot, valid);
     }
     cp_async_commit();
   };
@@ -214,13 +222,13 @@ __global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParam
   stage_state(0);
   cp_async_wait_all();
   __syncthreads();
-  factors_to_tile_end<kOutputsThreads>(cumsum, dts, i0, to_end);  // the tiles below the diagonal's steps
+  factors_to_row_tile<kOutputsThreads>(cumsum, dts, i0, column_factors);  // the tiles below the diagonal's steps
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int ia = i0 + warp * 16 + lane / 4, ib = ia + 8;  // this thread's two rows
   uint32_t cf[kN / 16][4];  // C of the warp's 16 rows: A fragments over n
 #pragma unroll
   for (int ks = 0; ks < kN / 16; ++ks) ldmatrix_x4(cf[ks], bc + (warp * 16 + down_row(lane)) * kLdN + ks * 16 + down_col(lane));
-  __syncthreads();  // C is in every warp's registers (its buffer takes the first tile), to_end is written
+  __syncthreads();  // C is in every warp's registers (its buffer takes the first tile), column_factors are written
   issue_tile(0);
   float acc[kP / 8][4] = {};  // y of the 16 rows: 8 tiles of 8 columns of p
   // From the starting state: C S^T, S stored (p, n) is the B operand as (n, k) rows; one half
@@ -249,15 +257,18 @@ __global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParam
       mma_bf16_split_b(acc, cf[ks], bh, bl);
     }
   }
-  const float csa = cumsum[ia], csb = cumsum[ib];
-  scale_rows(acc, __expf(csa), __expf(csb));
+  // exp(cs_i) = exp(cs_i - cs_r) exp(cs_r): the second factor now, the first with the tiles below
+  // the diagonal (row_tile_reference).
+  const float csa = cumsum[ia], csb = cumsum[ib], cs_r = row_tile_reference(cumsum, i0);
+  const float to_reference = exp_nonpositive(cs_r);
+  scale_rows(acc, to_reference, to_reference);
   // y += W x for one 64-step tile, W = C B^T (chunk_cb_mma's, the warp's own fragments) with
   // the bracket (bracketed_w).
   const auto multiply_tile = [&](const float* ws, const bf16* xs, int j0, auto diagonal) {
     constexpr bool kDiagonal = decltype(diagonal)::value;
     const int reach = column_tiles_reached(kDiagonal, warp);
     float w[kTile / 8][4];  // W = C B^T: 16 rows x 64 steps
-    bracketed_w<kDiagonal>(w, ws, cumsum, dts, to_end, j0, ia, csa, csb, warp, lane);
+    bracketed_w<kDiagonal>(w, ws, cumsum, dts, column_factors, j0, ia, csa, csb, warp, lane);
     // y += W x: two accumulator tiles side by side are one A fragment (mma.cuh).
 #pragma unroll
     for (int kt = 0; kt < kTile / 16; ++kt) {
@@ -279,8 +290,12 @@ __global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParam
     const int j0 = t * kTile;
     const float* ws = reinterpret_cast<const float*>(buffer(t));  // W of the tile's steps
     const bf16* xs = buffer(t) + kWSlots;                         // (kTile, kLdP) x of them
-    if (j0 < i0) multiply_tile(ws, xs, j0, std::false_type());
-    else multiply_tile(ws, xs, j0, std::true_type());
+    if (j0 < i0) {
+      multiply_tile(ws, xs, j0, std::false_type());
+      return;
+    }
+    scale_rows(acc, exp_nonpositive(csa - cs_r), exp_nonpositive(csb - cs_r));  // the row factor of the tiles before
+    multiply_tile(ws, xs, j0, std::true_type());
   });
   store_outputs<bf16>(p, d, tile, acc, ia, lane);
 }

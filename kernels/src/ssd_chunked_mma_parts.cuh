@@ -149,14 +149,21 @@ __device__ __forceinline__ void copy_cb_tile(float* to, const float* from) {
 __device__ __forceinline__ float exp_nonpositive(float v) { return __expf(fminf(v, 0.f)); }
 __device__ __forceinline__ float exp_nonpositive(double v) { return expf(static_cast<float>(fmin(v, 0.0))); }
 
-// For each step s of [0, steps), its bracket factor toward the end e of its 64-step tile,
-// exp(cs_e - cs_s) dt_s, once per block: the outputs stage's tiles below the diagonal factor
-// their bracket through e (exp(cs_i - cs_j) = exp(cs_i - cs_e) exp(cs_e - cs_j), both at most
-// 1), and every warp, and 8 lanes of each, computed the same step's factor (10 of a pass's
+// The row tile's reference sum: cs at its step before (0 for the first tile). The tiles below
+// the diagonal factor their bracket through it, exp(cs_i - cs_j) = exp(cs_i - cs_r)
+// exp(cs_r - cs_j) for r = i0 - 1 (both at most 1, cs falls): the second factor, with dt_j, is
+// a column factor (factors_to_row_tile), the first a row factor applied once to all their sum
+// (and to the starting state's term, exp(cs_i) = exp(cs_i - cs_r) exp(cs_r)).
+template <typename Sum>
+__device__ __forceinline__ Sum row_tile_reference(const Sum* cumsum, int i0) { return i0 > 0 ? cumsum[i0 - 1] : Sum(0); }
+
+// For each step s before the row tile (s < i0), exp(cs_r - cs_s) dt_s, once per block: every
+// warp, and 8 lanes of each, would compute the same step's factor (10 of a pass's
 // instructions an 8-step column tile). cumsum and dts as load_scan left them.
 template <int Threads, typename Sum>
-__device__ __forceinline__ void factors_to_tile_end(const Sum* cumsum, const float* dts, int steps, float* out) {
-  for (int s = threadIdx.x; s < steps; s += Threads) out[s] = exp_nonpositive(cumsum[s / kTile * kTile + kTile - 1] - cumsum[s]) * dts[s];
+__device__ __forceinline__ void factors_to_row_tile(const Sum* cumsum, const float* dts, int i0, float* out) {
+  const Sum reference = row_tile_reference(cumsum, i0);
+  for (int s = threadIdx.x; s < i0; s += Threads) out[s] = exp_nonpositive(reference - cumsum[s]) * dts[s];
 }
 
 // v where keep holds, else +0 even where v is NaN or infinite (a step after the row must not
@@ -183,17 +190,17 @@ __device__ __forceinline__ void double_buffered_tiles(int tiles, const Issue& is
 }
 
 // A warp's W tile (chunk C B^T's fragments at ws) for this thread's rows ia and ia + 8 and steps
-// j0 + 8 nt + col, + 1, with the bracket applied in place: w_ij = exp(cs_i - cs_j) (C_i . B_j)
-// dt_j for j <= i, else 0. csa, csb: cs of the two rows. Compiled twice: the tiles below the
-// diagonal (most of them) need no mask and no skipped column tiles, and their bracket factors
-// through the tile's last step e, exp(cs_i - cs_j) = exp(cs_i - cs_e) exp(cs_e - cs_j) (both at
-// most 1, cs falls), the second factor the block's to_end: 2 exponentials a thread instead of
-// 32, and no compares (the instructions between the tensor-core ones are what ncu shows to be
-// the limit). On the diagonal the first factor can overflow (i before e): each element's own
-// exponential, masked, for the column tiles the warp's rows reach.
+// j0 + 8 nt + col, + 1, with the bracket applied in place. On the diagonal, w_ij =
+// exp(cs_i - cs_j) (C_i . B_j) dt_j for j <= i, else 0 (csa, csb: cs of the two rows): each
+// element's own exponential, masked, for the column tiles the warp's rows reach. Below it, only
+// the column factor exp(cs_r - cs_j) dt_j (column_factors, factors_to_row_tile's): the row
+// factor exp(cs_i - cs_r) is the caller's, once for all these tiles; so no exponential, no
+// compare, and 4 multiplies an 8-step column tile (the instructions between the tensor-core
+// ones are what ncu shows to be the limit). Compiled twice, the tiles below the diagonal (most
+// of them) apart.
 template <bool Diagonal, typename Sum>
-__device__ __forceinline__ void bracketed_w(float (&w)[kTile / 8][4], const float* ws, const Sum* cumsum, const float* dts, const float* to_end, int j0, int ia, Sum csa, Sum csb,
-                                            int warp, int lane) {
+__device__ __forceinline__ void bracketed_w(float (&w)[kTile / 8][4], const float* ws, const Sum* cumsum, const float* dts, const float* column_factors, int j0, int ia, Sum csa,
+                                            Sum csb, int warp, int lane) {
   const int reach = column_tiles_reached(Diagonal, warp), col = lane % 4 * 2, ib = ia + 8;
   load_cb_fragments(w, ws, warp, lane, reach);
   if constexpr (Diagonal) {
@@ -209,15 +216,13 @@ __device__ __forceinline__ void bracketed_w(float (&w)[kTile / 8][4], const floa
       w[nt][3] = keep_if(j + 1 <= ib, exp_nonpositive(csb - cs1) * dt1 * w[nt][3]);
     }
   } else {
-    const Sum cse = cumsum[j0 + kTile - 1];
-    const float ra = exp_nonpositive(csa - cse), rb = exp_nonpositive(csb - cse);
 #pragma unroll
     for (int nt = 0; nt < kTile / 8; ++nt) {
-      const float2 e = *reinterpret_cast<const float2*>(to_end + j0 + nt * 8 + col);  // exp(cs_e - cs_j) dt_j, j and j + 1
-      w[nt][0] *= ra * e.x;
-      w[nt][1] *= ra * e.y;
-      w[nt][2] *= rb * e.x;
-      w[nt][3] *= rb * e.y;
+      const float2 e = *reinterpret_cast<const float2*>(column_factors + j0 + nt * 8 + col);  // steps j and j + 1
+      w[nt][0] *= e.x;
+      w[nt][1] *= e.y;
+      w[nt][2] *= e.x;
+      w[nt][3] *= e.y;
     }
   }
 }

@@ -14,7 +14,7 @@
 //     reads x's rows in that order (mma.cuh) instead of moving W between lanes. W and x tiles
 //     arrive by cp.async, double-buffered.
 // Shared memory holds the two buffers (C, then the starting state, in their place at first):
-// 70 KB, 3 blocks an SM (ptxas: 148 registers; C B^T and chunk states 64, with 16-byte
+// 70 KB, 3 blocks an SM (ptxas: 147 registers; C B^T and chunk states 64, with 16-byte
 // spills). Computing C B^T per head, as before, it held C, the state and x (88 KB, 2 blocks an
 // SM) and took 25.9 ms at 64k tokens on the H200 where this takes 11.7; the same outputs stage
 // at 2 blocks an SM, unspilled at 176 registers, took 15.96 ms against 14.50 at 3
@@ -153,14 +153,14 @@ __global__ void __launch_bounds__(kOutputsThreads, 3) chunk_outputs_tf32(SsdPara
   const int i0 = tile.i0;
   double* cumsum = reinterpret_cast<double*>(shared);           // (padded Q)
   float* dts = reinterpret_cast<float*>(cumsum + padded_q(d));  // (padded Q)
-  float* to_end = dts + padded_q(d);                            // (padded Q) factors_to_tile_end's
+  float* column_factors = dts + padded_q(d);                    // (padded Q) factors_to_row_tile's
   // Two buffers of a 64-step tile, W (kCbTileFloats, fragment order) then x (kTile, kLdX): the
   // first holds C of the tile's rows (kTile, kLdRows) until they are in registers, the second
   // the starting state (kP, kLdRows) until C S^T is done; tile t + 1 lands in one while tile t
   // is used from the other. 70 KB in all for chunk 256: 3 blocks an SM.
   constexpr int kBufferFloats = kCbTileFloats + kTile * kLdX;
   static_assert(kTile * kLdRows <= kBufferFloats && kP * kLdRows <= kBufferFloats, "a buffer holds W and x, C, or the state");
-  float* first = to_end + padded_q(d);
+  float* first = column_factors + padded_q(d);
   float* second = first + kBufferFloats;
   const auto buffer = [&](int t) { return t % 2 == 0 ? first : second; };
   const float* x = static_cast<const float*>(p.x);
@@ -182,13 +182,13 @@ __global__ void __launch_bounds__(kOutputsThreads, 3) chunk_outputs_tf32(SsdPara
   load_scan<kOutputsThreads>(d, tile, scratch.cumsum64, scratch.dts, cumsum, dts);
   cp_async_wait_all();
   __syncthreads();
-  factors_to_tile_end<kOutputsThreads>(cumsum, dts, i0, to_end);  // the tiles below the diagonal's steps
+  factors_to_row_tile<kOutputsThreads>(cumsum, dts, i0, column_factors);  // the tiles below the diagonal's steps
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, gq = lane / 4, tq = lane % 4;
   const int ia = i0 + warp * 16 + gq, ib = ia + 8;  // this thread's two rows
   uint32_t cf[kN / 8][4];  // C of the warp's 16 rows as raw A fragments over n (split when used)
 #pragma unroll
   for (int ks = 0; ks < kN / 8; ++ks) ldmatrix_x4(cf[ks], first + (warp * 16 + down_row(lane)) * kLdRows + ks * 8 + down_col(lane));
-  __syncthreads();  // C is in every warp's registers (its buffer takes the first tile), to_end is written
+  __syncthreads();  // C is in every warp's registers (its buffer takes the first tile), column_factors are written
   issue_tile(0);
   float acc[kP / 8][4] = {};  // y of the 16 rows: 8 tiles of 8 columns of p
   // From the starting state: C S^T, S stored (p, n) is the B operand as (n, k) rows.
@@ -207,15 +207,18 @@ __global__ void __launch_bounds__(kOutputsThreads, 3) chunk_outputs_tf32(SsdPara
     }
     mma_3xtf32_each(acc, a.hi, a.lo, b0, b1);
   }
-  const double csa = cumsum[ia], csb = cumsum[ib];
-  scale_rows(acc, expf(static_cast<float>(csa)), expf(static_cast<float>(csb)));
+  // exp(cs_i) = exp(cs_i - cs_r) exp(cs_r): the second factor now, the first with the tiles below
+  // the diagonal (row_tile_reference).
+  const double csa = cumsum[ia], csb = cumsum[ib], cs_r = row_tile_reference(cumsum, i0);
+  const float to_reference = exp_nonpositive(cs_r);
+  scale_rows(acc, to_reference, to_reference);
   // y += W x for one 64-step tile, W = C B^T (chunk_cb_tf32's, the warp's own fragments) with
   // the bracket (bracketed_w, as for bf16).
   const auto multiply_tile = [&](const float* ws, const float* xs, int j0, auto diagonal) {
     constexpr bool kDiagonal = decltype(diagonal)::value;
     const int reach = column_tiles_reached(kDiagonal, warp);
     float w[kTile / 8][4];  // W = C B^T: 16 rows x 64 steps
-    bracketed_w<kDiagonal>(w, ws, cumsum, dts, to_end, j0, ia, csa, csb, warp, lane);
+    bracketed_w<kDiagonal>(w, ws, cumsum, dts, column_factors, j0, ia, csa, csb, warp, lane);
     // y += W x, one 8-step tile of W at a time: its accumulator (columns 2t, 2t + 1) is the A
     // fragment with k order 0 2 4 6 1 3 5 7, so x's rows are read in that order (mma.cuh).
 #pragma unroll
@@ -233,8 +236,12 @@ __global__ void __launch_bounds__(kOutputsThreads, 3) chunk_outputs_tf32(SsdPara
     const int j0 = t * kTile;
     const float* ws = buffer(t);                  // W of the tile's steps
     const float* xs = buffer(t) + kCbTileFloats;  // (kTile, kLdX) x of them
-    if (j0 < i0) multiply_tile(ws, xs, j0, std::false_type());
-    else multiply_tile(ws, xs, j0, std::true_type());
+    if (j0 < i0) {
+      multiply_tile(ws, xs, j0, std::false_type());
+      return;
+    }
+    scale_rows(acc, exp_nonpositive(csa - cs_r), exp_nonpositive(csb - cs_r));  // the row factor of the tiles before
+    multiply_tile(ws, xs, j0, std::true_type());
   });
   store_outputs<float>(p, d, tile, acc, ia, lane);
 }

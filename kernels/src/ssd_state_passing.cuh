@@ -9,21 +9,26 @@ namespace ssdcheck {
 constexpr int kStatePassingThreads = 256;
 
 // Starting states kept split (kernel4 bf16, whose outputs stage multiplies them as bf16 hi +
-// lo): each 4 values' 16 bytes become their 4 hi halves then their 4 lo halves, in place, so
-// the outputs stage copies them to shared memory as they are (cp.async, 8 bytes) instead of
-// every row tile's block loading and splitting the same floats.
-__device__ __forceinline__ void store_split(float* p, const Floats<4>& in) {
-  const SplitPair s01 = split_bf16(in.v[0], in.v[1]), s23 = split_bf16(in.v[2], in.v[3]);
-  *reinterpret_cast<uint4*>(p) = make_uint4(s01.hi, s23.hi, s01.lo, s23.lo);
+// lo): each 8 values' 32 bytes become their 8 hi halves then their 8 lo halves, in place, so
+// the outputs stage copies them to shared memory as they are, 16 bytes a copy, instead of
+// every row tile's block loading and splitting the same floats. (By 4 values, 8-byte copies,
+// staging the state was a fifth of the outputs stage's instructions: SASS, kernel4.)
+__device__ __forceinline__ void store_split(float* p, const Floats<8>& in) {
+  SplitPair s[4];
+#pragma unroll
+  for (int k = 0; k < 4; ++k) s[k] = split_bf16(in.v[2 * k], in.v[2 * k + 1]);
+  uint4* out = reinterpret_cast<uint4*>(p);
+  out[0] = make_uint4(s[0].hi, s[1].hi, s[2].hi, s[3].hi);
+  out[1] = make_uint4(s[0].lo, s[1].lo, s[2].lo, s[3].lo);
 }
 
-// One thread per V state values (V = 4 when p * n is a multiple of 4), chunks in order, eight chunks' values in flight at once (128
-// bytes a thread for V = 4): ncu showed the scalar version, 32 bytes a thread at 109 registers
-// and a quarter occupancy, at 57% of DRAM bandwidth. Split: the starting states as
-// store_split keeps them (V = 4); the final state stays float.
+// One thread per V state values (state_passing_values), chunks in order, 128 bytes a thread in
+// flight (eight chunks' values for V = 4, four for V = 8): ncu showed the scalar version, 32
+// bytes a thread at 109 registers and a quarter occupancy, at 57% of DRAM bandwidth. Split:
+// the starting states as store_split keeps them (V = 8); the final state stays float.
 template <int V, bool Split>
 __global__ void __launch_bounds__(kStatePassingThreads) state_passing_kernel(SsdParams p, ChunkScratch scratch) {
-  static_assert(!Split || V == 4, "split starting states go by 4 values");
+  static_assert(!Split || V == 8, "split starting states go by 8 values");
   const ChunkDims d(p);
   const int64_t e = (blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x) * V, h = blockIdx.y, b = blockIdx.z;
   if (e >= d.P * d.N) return;
@@ -31,7 +36,7 @@ __global__ void __launch_bounds__(kStatePassingThreads) state_passing_kernel(Ssd
   float* slot = scratch.states + (b * d.chunks * d.H + h) * d.P * d.N + e;
   const float* decay = scratch.decay + b * d.chunks * d.H + h;
   Floats<V> s = p.initial_state ? load_floats<V>(p.initial_state + (b * d.H + h) * d.P * d.N + e) : Floats<V>{};
-  constexpr int kAhead = 8;  // chunks whose values are in flight at once
+  constexpr int kAhead = V == 8 ? 4 : 8;  // chunks whose values are in flight at once
   for (int64_t c0 = 0; c0 < d.chunks; c0 += kAhead) {
     Floats<V> added[kAhead];
     float decays[kAhead];
@@ -54,12 +59,13 @@ __global__ void __launch_bounds__(kStatePassingThreads) state_passing_kernel(Ssd
   store_floats<V>(p.final_state + (b * d.H + h) * d.P * d.N + e, s);
 }
 
-// Whether the state passing takes 4 values a thread (p * n a multiple of 4), and its grid:
-// (threads over p * n, heads, batch).
-inline bool state_passing_vectors(const ChunkDims& d) { return d.P * d.N % 4 == 0; }
-inline dim3 state_passing_grid(const SsdParams& p) {
+// The values a state-passing thread takes: 8 for split starting states (p and n whole 8s
+// there), else 4 where p * n is a multiple of 4, else 1; and its grid: (threads over p * n,
+// heads, batch).
+inline int state_passing_values(const ChunkDims& d, bool split) { return split ? 8 : d.P * d.N % 4 == 0 ? 4 : 1; }
+inline dim3 state_passing_grid(const SsdParams& p, int values) {
   const ChunkDims d(p);
-  const int64_t threads = state_passing_vectors(d) ? d.P * d.N / 4 : d.P * d.N;
+  const int64_t threads = d.P * d.N / values;
   return dim3(static_cast<unsigned>((threads + kStatePassingThreads - 1) / kStatePassingThreads), static_cast<unsigned>(d.H), static_cast<unsigned>(p.batch));
 }
 
