@@ -98,10 +98,9 @@ void run_chunked(Reader& in, const char* out_path) {
   const dim3 outputs_grid(static_cast<unsigned>(h * (kernel4_parts::padded_q(d) / kernel4_parts::kTile)), static_cast<unsigned>(d.chunks), static_cast<unsigned>(b));
   if (tf32) emulate::launch(states_grid, kernel4_parts::kStatesThreads, kernel4_tf32::shared, sizeof kernel4_tf32::shared, kernel4_tf32::states_shared_bytes(p), [&] { kernel4_tf32::chunk_states_tf32(p, scratch); });
   else emulate::launch(states_grid, kernel4_parts::kStatesThreads, kernel4::shared, sizeof kernel4::shared, kernel4::states_shared_bytes(p), [&] { kernel4::chunk_states_mma(p, scratch); });
-  const int values = state_passing_values(d, !tf32);  // as ssd_chunked.cu: kernel4 bf16 keeps them split
-  emulate::launch(state_passing_grid(p, values), kStatePassingThreads, kernel4::shared, sizeof kernel4::shared, 0, [&] {
-    if (!tf32) state_passing_kernel<8, true>(p, scratch);
-    else if (values == 4) state_passing_kernel<4, false>(p, scratch);
+  emulate::launch(state_passing_grid(p), kStatePassingThreads, kernel4::shared, sizeof kernel4::shared, 0, [&] {
+    if (!tf32) state_passing_kernel<4, true>(p, scratch);  // as ssd_chunked.cu: kernel4 bf16 keeps them split
+    else if (state_passing_vectors(d)) state_passing_kernel<4, false>(p, scratch);
     else state_passing_kernel<1, false>(p, scratch);
   });
   const dim3 cb_grid(static_cast<unsigned>(kernel4_parts::cb_tiles(d) * g), static_cast<unsigned>(d.chunks), static_cast<unsigned>(b));

@@ -16,32 +16,25 @@ template <> __device__ __forceinline__ void store<float>(float* p, int64_t i, fl
 template <> __device__ __forceinline__ void store<__half>(__half* p, int64_t i, float v) { p[i] = __float2half_rn(v); }
 template <> __device__ __forceinline__ void store<__nv_bfloat16>(__nv_bfloat16* p, int64_t i, float v) { p[i] = __float2bfloat16_rn(v); }
 
-// V consecutive floats in as few accesses as they allow (V a multiple of 4: 16-byte accesses,
-// the address 16-byte aligned; scratch, states and final states are device allocations,
-// 256-byte aligned).
+// V consecutive floats as one access (V = 4: one 16-byte access, the address 16-byte aligned;
+// scratch, states and final states are device allocations, 256-byte aligned).
 template <int V> struct Floats {
   float v[V];
 };
 template <int V> __device__ __forceinline__ Floats<V> load_floats(const float* p) {
   Floats<V> out;
-  if constexpr (V % 4 == 0) {
-#pragma unroll
-    for (int k = 0; k < V; k += 4) {
-      const float4 q = *reinterpret_cast<const float4*>(p + k);
-      out.v[k] = q.x, out.v[k + 1] = q.y, out.v[k + 2] = q.z, out.v[k + 3] = q.w;
-    }
+  if constexpr (V == 4) {
+    const float4 q = *reinterpret_cast<const float4*>(p);
+    out.v[0] = q.x, out.v[1] = q.y, out.v[2] = q.z, out.v[3] = q.w;
   } else {
     for (int k = 0; k < V; ++k) out.v[k] = p[k];
   }
   return out;
 }
 template <int V> __device__ __forceinline__ void store_floats(float* p, const Floats<V>& in) {
-  if constexpr (V % 4 == 0) {
-#pragma unroll
-    for (int k = 0; k < V; k += 4) *reinterpret_cast<float4*>(p + k) = make_float4(in.v[k], in.v[k + 1], in.v[k + 2], in.v[k + 3]);
-  } else {
+  if constexpr (V == 4) *reinterpret_cast<float4*>(p) = make_float4(in.v[0], in.v[1], in.v[2], in.v[3]);
+  else
     for (int k = 0; k < V; ++k) p[k] = in.v[k];
-  }
 }
 
 // torch's softplus (threshold 20), then the time_step_limit clamp.

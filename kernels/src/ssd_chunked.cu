@@ -160,11 +160,9 @@ cudaError_t launch_kernel2_outputs(const SsdParams& p, ChunkScratch scratch, cud
 }  // namespace
 
 cudaError_t launch_state_passing(const SsdParams& p, ChunkScratch scratch, bool split, cudaStream_t stream) {
-  const int values = state_passing_values(ChunkDims(p), split);
-  const dim3 grid = state_passing_grid(p, values);
-  if (split) state_passing_kernel<8, true><<<grid, kStatePassingThreads, 0, stream>>>(p, scratch);
-  else if (values == 4) state_passing_kernel<4, false><<<grid, kStatePassingThreads, 0, stream>>>(p, scratch);
-  else state_passing_kernel<1, false><<<grid, kStatePassingThreads, 0, stream>>>(p, scratch);
+  if (split) state_passing_kernel<4, true><<<state_passing_grid(p), kStatePassingThreads, 0, stream>>>(p, scratch);
+  else if (state_passing_vectors(ChunkDims(p))) state_passing_kernel<4, false><<<state_passing_grid(p), kStatePassingThreads, 0, stream>>>(p, scratch);
+  else state_passing_kernel<1, false><<<state_passing_grid(p), kStatePassingThreads, 0, stream>>>(p, scratch);
   return cudaGetLastError();
 }
 

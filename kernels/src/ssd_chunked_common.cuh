@@ -67,8 +67,8 @@ __device__ void chunk_dt_cumsum(const SsdParams& p, const ChunkDims& d, int64_t 
 }
 
 // Chunk states in place -> starting states, and the final state (ssd_state_passing.cuh). One
-// thread per 4 or 8 state values, chunks in order, several chunks' values loaded at once, so
-// the loop is bound by bandwidth rather than by one load's latency per chunk.
+// thread per 4 state values, chunks in order, eight chunks' values loaded at once, so the loop
+// is bound by bandwidth rather than by one load's latency per chunk.
 // split: the starting states kept as kernel4's bf16 outputs stage reads them (ssd_state_passing.cuh).
 cudaError_t launch_state_passing(const SsdParams& p, ChunkScratch scratch, bool split, cudaStream_t stream);
 

@@ -197,23 +197,23 @@ __global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParam
   };
   // Half of the starting state, n in [half kN / 2, + kN / 2), as the state passing kept it
   // split (each 8 values: their bf16 hi halves, then their lo halves, 16 bytes each): copied
-  // as it is. A thread keeps one group of 8 columns and steps down the rows from a pointer
-  // computed once.
-  constexpr int kGroups = kN / 2 / 8, kRowsPerPass = kOutputsThreads / kGroups;  // 8 groups a half row: 16 rows a pass
+  // as it is, 16 bytes a thread, lanes in pairs taking the two halves of a 32-byte sector (one
+  // request, as a warp's copy is 16 whole sectors). A thread keeps its half of a group of 8
+  // columns and steps down the rows from a pointer computed once.
+  constexpr int kCopiesPerRow = kN / 2 / 8 * 2, kRowsPerPass = kOutputsThreads / kCopiesPerRow;  // 16 a half row: 8 rows a pass
   static_assert(kP % kRowsPerPass == 0, "the state's rows split evenly over the passes");
-  const int state_row = threadIdx.x / kGroups, state_col = threadIdx.x % kGroups * 8;
+  const int state_row = threadIdx.x / kCopiesPerRow, state_col = threadIdx.x % kCopiesPerRow / 2 * 8, lo_half = threadIdx.x % 2;
   const float* slot = scratch.states + ((b * d.chunks + c) * d.H + h) * d.P * d.N;  // (p, n)
-  const float* start = slot + state_row * d.N + state_col;
+  const float* start = slot + state_row * d.N + state_col + lo_half * 4;
+  bf16* state_to = (lo_half ? slo : shi) + state_row * kLdH + state_col;
   const int64_t state_pass = kRowsPerPass * d.N;
   const auto stage_state = [&](int half) {
-    const int n = half * (kN / 2) + state_col;
+    const bool column = half * (kN / 2) + state_col < d.N;
     const float* from = start + half * (kN / 2);
 #pragma unroll
     for (int i = 0; i < kP / kRowsPerPass; ++i, from += state_pass) {
-      const bool valid = state_row + i * kRowsPerPass < d.P && n < d.N;
-      const int at = (state_row + i * kRowsPerPass) * kLdH + state_col;
-      cp_async_16(shi + at, valid ? from : slot, valid);
-      cp_async_16(slo + at, valid ? from + 4 : slot, valid);
+      const bool valid = column && state_row + i * kRowsPerPass < d.P;
+      cp_async_16(state_to + i * kRowsPerPass * kLdH, valid ? from : slot, valid);
     }
     cp_async_commit();
   };
