@@ -50,6 +50,7 @@ inline void cp_async(void* dst, const void* src, bool valid) {
   ::emulate::fiber().copies.push_back({dst, src, Bytes, valid});
 }
 inline void cp_async_16(void* dst, const void* src, bool valid) { cp_async<16>(dst, src, valid); }
+inline void cp_async_16_l1(void* dst, const void* src, bool valid) { cp_async<16>(dst, src, valid); }
 inline void cp_async_8(void* dst, const void* src, bool valid) { cp_async<8>(dst, src, valid); }
 inline void cp_async_commit() {
   ::emulate::Fiber& f = ::emulate::fiber();

@@ -45,6 +45,12 @@ __device__ __forceinline__ void mma_bf16(float (&d)[4], const uint32_t (&a)[4], 
 __device__ __forceinline__ void cp_async_16(void* dst, const void* src, bool valid) {
   asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(shared_address(dst)), "l"(src), "r"(valid ? 16 : 0));
 }
+// 16 bytes through L1 (.ca), where a warp's lanes in pairs take the two halves of 32-byte
+// sectors: chunk outputs' starting state by .cg took 1.68 ms at 16k where by .ca 1.43 (the L2
+// busier by a third: ncu), as if .cg sent each lane's 16 bytes as a request of its own.
+__device__ __forceinline__ void cp_async_16_l1(void* dst, const void* src, bool valid) {
+  asm volatile("cp.async.ca.shared.global [%0], [%1], 16, %2;\n" ::"r"(shared_address(dst)), "l"(src), "r"(valid ? 16 : 0));
+}
 // 8 bytes (.ca: .cg takes only 16), for rows that are not 16 contiguous bytes in global memory.
 __device__ __forceinline__ void cp_async_8(void* dst, const void* src, bool valid) {
   asm volatile("cp.async.ca.shared.global [%0], [%1], 8, %2;\n" ::"r"(shared_address(dst)), "l"(src), "r"(valid ? 8 : 0));

@@ -197,9 +197,9 @@ __global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParam
   };
   // Half of the starting state, n in [half kN / 2, + kN / 2), as the state passing kept it
   // split (each 8 values: their bf16 hi halves, then their lo halves, 16 bytes each): copied
-  // as it is, 16 bytes a thread, lanes in pairs taking the two halves of a 32-byte sector (one
-  // request, as a warp's copy is 16 whole sectors). A thread keeps its half of a group of 8
-  // columns and steps down the rows from a pointer computed once.
+  // as it is, 16 bytes a thread through L1 (cp_async_16_l1), lanes in pairs taking the two
+  // halves of a 32-byte sector. A thread keeps its half of a group of 8 columns and steps down
+  // the rows from a pointer computed once.
   constexpr int kCopiesPerRow = kN / 2 / 8 * 2, kRowsPerPass = kOutputsThreads / kCopiesPerRow;  // 16 a half row: 8 rows a pass
   static_assert(kP % kRowsPerPass == 0, "the state's rows split evenly over the passes");
   const int state_row = threadIdx.x / kCopiesPerRow, state_col = threadIdx.x % kCopiesPerRow / 2 * 8, lo_half = threadIdx.x % 2;
@@ -213,7 +213,7 @@ __global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParam
 #pragma unroll
     for (int i = 0; i < kP / kRowsPerPass; ++i, from += state_pass) {
       const bool valid = column && state_row + i * kRowsPerPass < d.P;
-      cp_async_16(state_to + i * kRowsPerPass * kLdH, valid ? from : slot, valid);
+      cp_async_16_l1(state_to + i * kRowsPerPass * kLdH, valid ? from : slot, valid);
     }
     cp_async_commit();
   };
