@@ -6,7 +6,8 @@
 #   SSDCHECK_COMMIT=<sha> bash cli/bundle/gate-and-bench.sh --models codestral-7b --dtypes bf16
 # Writes verify.json, gate.log, bench.json and bench.log to $OUT (or reports/out). With
 # PROFILE=1, also ncu's per-kernel summary of one Codestral forward at 16k tokens, bf16 or
-# PROFILE_DTYPE (profile.log): the chunked kernels' times, occupancy, throughput, instructions.
+# PROFILE_DTYPE (profile.log): the chunked kernels' times, occupancy, throughput, instructions,
+# stall reasons.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 out="${OUT:-reports/out}"
@@ -24,9 +25,13 @@ bench=$?
 tail -40 "$out/bench.log"
 if [ "${PROFILE:-0}" = 1 ]; then
   ncu=/usr/local/cuda/bin/ncu
+  # Where a warp's cycles between issues go (the cycles per issued instruction, by reason),
+  # and the bytes L2 served.
+  stalls="long_scoreboard short_scoreboard barrier mio_throttle math_pipe_throttle wait lg_throttle not_selected selected no_instruction dispatch_stall"
   bash .bundle/run.sh "$ncu" --clock-control none --target-processes all -k 'regex:chunk_|state_passing' --launch-count 6 \
-    --section SpeedOfLight --section Occupancy --section LaunchStats --section InstructionStats --section WarpStateStats --print-summary per-kernel \
+    --section SpeedOfLight --section Occupancy --section LaunchStats --section InstructionStats --section WarpStateStats \
+    --metrics "lts__t_bytes.sum,$(printf 'smsp__average_warps_issue_stalled_%s_per_issue_active.ratio,' $stalls | sed 's/,$//')" --print-summary per-kernel \
     node node_modules/tsx/dist/cli.mjs reports/bench/gpu.ts --models codestral-7b --lengths 16384 --dtypes "${PROFILE_DTYPE:-bf16}" --decode-batches 1 --anchors /none --budget-s 60 --out "$out/profile-bench.json" > "$out/profile.log" 2>&1
-  grep -E "chunk_|state_passing|Duration|Throughput|Achieved Occupancy|Registers|Issued Instructions |Issue Slots Busy|Warp Cycles Per Issued" "$out/profile.log" | head -60
+  grep -E "chunk_|state_passing|Duration|Throughput|Achieved Occupancy|Registers|Issued Instructions |Issue Slots Busy|Warp Cycles Per Issued|stalled|lts__t_bytes" "$out/profile.log" | head -120
 fi
 exit "$bench"

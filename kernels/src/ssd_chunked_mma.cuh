@@ -175,17 +175,19 @@ __global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParam
   float* cumsum = reinterpret_cast<float*>(shared);     // (padded Q)
   float* dts = cumsum + padded_q(d);                    // (padded Q)
   float* column_factors = dts + padded_q(d);            // (padded Q) factors_to_row_tile's
-  // Two buffers of a 64-step tile, W (kCbTileFloats, fragment order) then x (kTile, kLdP): the
-  // first holds C of the tile's rows (kTile, kLdN) until they are in registers, the second the
-  // starting state, half of n at a time, hi (kP, kLdH) then lo, until C S^T is done; tile t + 1
-  // lands in one while tile t is used from the other. 53 KB in all for chunk 256: 4 blocks an SM.
+  // Two buffers of a 64-step tile, W (kCbTileFloats, fragment order) then x (kTile, kLdP), for
+  // tile t + 1 to land in one while tile t is used from the other (even tiles in the second).
+  // Before them, the first holds C of the tile's rows (kTile, kLdN) until they are in
+  // registers, then the second half of n of the starting state; the second holds its first
+  // half, each half hi (kP, kLdH) then lo: each copy lands while the one before it is
+  // multiplied (the second half's copy, after the first half's product in the same buffer,
+  // waited whole). 53 KB in all for chunk 256: 4 blocks an SM.
   constexpr int kWSlots = kCbTileFloats * sizeof(float) / sizeof(bf16);  // W's room, in bf16 slots
   constexpr int kBufferSlots = kWSlots + kTile * kLdP;
   static_assert(kTile * kLdN <= kBufferSlots && 2 * kP * kLdH <= kBufferSlots, "a buffer holds W and x, C, or half the state");
-  bf16* bc = reinterpret_cast<bf16*>(column_factors + padded_q(d));
-  bf16* shi = bc + kBufferSlots;
-  bf16* slo = shi + kP * kLdH;
-  const auto buffer = [&](int t) { return t % 2 == 0 ? bc : shi; };
+  bf16* first = reinterpret_cast<bf16*>(column_factors + padded_q(d));
+  bf16* second = first + kBufferSlots;
+  const auto buffer = [&](int t) { return t % 2 == 0 ? second : first; };
   const bf16* x = static_cast<const bf16*>(p.x);
   const int row_tile = i0 / kTile;
   const float* cb_first = cb_tile(scratch, d, b, c, g, row_tile * (row_tile + 1) / 2);  // the row tile's W tiles, in order
@@ -205,21 +207,21 @@ __global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParam
   const int state_row = threadIdx.x / kCopiesPerRow, state_col = threadIdx.x % kCopiesPerRow / 2 * 8, lo_half = threadIdx.x % 2;
   const float* slot = scratch.states + ((b * d.chunks + c) * d.H + h) * d.P * d.N;  // (p, n)
   const float* start = slot + state_row * d.N + state_col + lo_half * 4;
-  bf16* state_to = (lo_half ? slo : shi) + state_row * kLdH + state_col;
+  const int state_at = lo_half * kP * kLdH + state_row * kLdH + state_col;
   const int64_t state_pass = kRowsPerPass * d.N;
-  const auto stage_state = [&](int half) {
+  const auto stage_state = [&](int half, bf16* to) {
     const bool column = half * (kN / 2) + state_col < d.N;
     const float* from = start + half * (kN / 2);
 #pragma unroll
     for (int i = 0; i < kP / kRowsPerPass; ++i, from += state_pass) {
       const bool valid = column && state_row + i * kRowsPerPass < d.P;
-      cp_async_16_l1(state_to + i * kRowsPerPass * kLdH, valid ? from : slot, valid);
+      cp_async_16_l1(to + state_at + i * kRowsPerPass * kLdH, valid ? from : slot, valid);
     }
     cp_async_commit();
   };
-  copy_steps<bf16, kTile, kN, kLdN, kOutputsThreads>(bc, static_cast<const bf16*>(p.C), d, b, c, g, d.G, d.N, i0, len);
+  copy_steps<bf16, kTile, kN, kLdN, kOutputsThreads>(first, static_cast<const bf16*>(p.C), d, b, c, g, d.G, d.N, i0, len);
   load_scan<kOutputsThreads>(d, tile, scratch.cumsum, scratch.dts, cumsum, dts);
-  stage_state(0);
+  stage_state(0, second);
   cp_async_wait_all();
   __syncthreads();
   factors_to_row_tile<kOutputsThreads>(cumsum, dts, i0, column_factors);  // the tiles below the diagonal's steps
@@ -227,20 +229,14 @@ __global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParam
   const int ia = i0 + warp * 16 + lane / 4, ib = ia + 8;  // this thread's two rows
   uint32_t cf[kN / 16][4];  // C of the warp's 16 rows: A fragments over n
 #pragma unroll
-  for (int ks = 0; ks < kN / 16; ++ks) ldmatrix_x4(cf[ks], bc + (warp * 16 + down_row(lane)) * kLdN + ks * 16 + down_col(lane));
-  __syncthreads();  // C is in every warp's registers (its buffer takes the first tile), column_factors are written
-  issue_tile(0);
+  for (int ks = 0; ks < kN / 16; ++ks) ldmatrix_x4(cf[ks], first + (warp * 16 + down_row(lane)) * kLdN + ks * 16 + down_col(lane));
+  __syncthreads();  // C is in every warp's registers (its buffer takes the state's second half), column_factors are written
+  stage_state(1, first);
   float acc[kP / 8][4] = {};  // y of the 16 rows: 8 tiles of 8 columns of p
-  // From the starting state: C S^T, S stored (p, n) is the B operand as (n, k) rows; one half
-  // of n, then the other.
-#pragma unroll
-  for (int half = 0; half < 2; ++half) {
-    if (half == 1) {
-      __syncthreads();  // the first half is consumed
-      stage_state(1);
-      cp_async_wait_all();  // (tile 0 too, committed before it)
-      __syncthreads();
-    }
+  // From the starting state: C S^T, S stored (p, n) is the B operand as (n, k) rows; half of n
+  // at a time, its hi plane at `hi`, lo after it.
+  const auto multiply_state_half = [&](int half, const bf16* hi) {
+    const bf16* lo = hi + kP * kLdH;
 #pragma unroll
     for (int kh = 0; kh < kN / 32; ++kh) {
       const int ks = half * (kN / 32) + kh;
@@ -249,14 +245,20 @@ __global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParam
       for (int nt2 = 0; nt2 < kP / 16; ++nt2) {
         uint32_t h4[4], l4[4];
         const int at = (nt2 * 16 + across_row(lane)) * kLdH + kh * 16 + across_col(lane);
-        ldmatrix_x4(h4, shi + at);
-        ldmatrix_x4(l4, slo + at);
+        ldmatrix_x4(h4, hi + at);
+        ldmatrix_x4(l4, lo + at);
         bh[2 * nt2][0] = h4[0], bh[2 * nt2][1] = h4[1], bh[2 * nt2 + 1][0] = h4[2], bh[2 * nt2 + 1][1] = h4[3];
         bl[2 * nt2][0] = l4[0], bl[2 * nt2][1] = l4[1], bl[2 * nt2 + 1][0] = l4[2], bl[2 * nt2 + 1][1] = l4[3];
       }
       mma_bf16_split_b(acc, cf[ks], bh, bl);
     }
-  }
+  };
+  multiply_state_half(0, second);
+  __syncthreads();  // the first half is consumed: tile 0 takes its buffer
+  issue_tile(0);
+  cp_async_wait_group<1>();  // the second half has landed; tile 0 may be in flight
+  __syncthreads();
+  multiply_state_half(1, first);
   // exp(cs_i) = exp(cs_i - cs_r) exp(cs_r): the second factor now, the first with the tiles below
   // the diagonal (row_tile_reference).
   const float csa = cumsum[ia], csb = cumsum[ib], cs_r = row_tile_reference(cumsum, i0);
