@@ -219,9 +219,11 @@ __global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParam
     }
     cp_async_commit();
   };
+  // C and the state's first half in flight while the scan's loads wait (they were after them).
   copy_steps<bf16, kTile, kN, kLdN, kOutputsThreads>(first, static_cast<const bf16*>(p.C), d, b, c, g, d.G, d.N, i0, len);
-  load_scan<kOutputsThreads>(d, tile, scratch.cumsum, scratch.dts, cumsum, dts);
   stage_state(0, second);
+  const float D = p.D ? p.D[h] : 0.f;
+  load_scan<kOutputsThreads>(d, tile, scratch.cumsum, scratch.dts, cumsum, dts);
   cp_async_wait_all();
   __syncthreads();
   factors_to_row_tile<kOutputsThreads>(cumsum, dts, i0, column_factors);  // the tiles below the diagonal's steps
@@ -299,7 +301,7 @@ __global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParam
     scale_rows(acc, exp_nonpositive(csa - cs_r), exp_nonpositive(csb - cs_r));  // the row factor of the tiles before
     multiply_tile(ws, xs, j0, std::true_type());
   });
-  store_outputs<bf16>(p, d, tile, acc, ia, lane);
+  store_outputs<bf16>(p, d, tile, acc, ia, lane, D, buffer(i0 / kTile) + kWSlots, kLdP);
 }
 
 // 16-byte copies need p and n in whole 8s (row starts stay 16-byte aligned).

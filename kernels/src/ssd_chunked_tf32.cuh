@@ -14,7 +14,7 @@
 //     reads x's rows in that order (mma.cuh) instead of moving W between lanes. W and x tiles
 //     arrive by cp.async, double-buffered.
 // Shared memory holds the two buffers (C, then the starting state, in their place at first):
-// 70 KB, 3 blocks an SM (ptxas: 147 registers; C B^T and chunk states 64, with 16-byte
+// 70 KB, 3 blocks an SM (ptxas: 148 registers; C B^T and chunk states 64, with 16-byte
 // spills). Computing C B^T per head, as before, it held C, the state and x (88 KB, 2 blocks an
 // SM) and took 25.9 ms at 64k tokens on the H200 where this takes 11.7; the same outputs stage
 // at 2 blocks an SM, unspilled at 176 registers, took 15.96 ms against 14.50 at 3
@@ -179,6 +179,7 @@ __global__ void __launch_bounds__(kOutputsThreads, 3) chunk_outputs_tf32(SsdPara
     const bool valid = pi < d.P && n < d.N;
     cp_async_16(second + pi * kLdRows + n, valid ? start + pi * d.N + n : start, valid);
   }
+  const float D = p.D ? p.D[h] : 0.f;
   load_scan<kOutputsThreads>(d, tile, scratch.cumsum64, scratch.dts, cumsum, dts);
   cp_async_wait_all();
   __syncthreads();
@@ -243,7 +244,7 @@ __global__ void __launch_bounds__(kOutputsThreads, 3) chunk_outputs_tf32(SsdPara
     scale_rows(acc, exp_nonpositive(csa - cs_r), exp_nonpositive(csb - cs_r));  // the row factor of the tiles before
     multiply_tile(ws, xs, j0, std::true_type());
   });
-  store_outputs<float>(p, d, tile, acc, ia, lane);
+  store_outputs<float>(p, d, tile, acc, ia, lane, D, buffer(i0 / kTile) + kCbTileFloats, kLdX);
 }
 
 // 16-byte copies need p and n in whole 4s.
