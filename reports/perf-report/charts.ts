@@ -45,10 +45,9 @@ function ceiling(name: string, value: number | undefined, xs: readonly number[])
   return [{ type: 'scatter', mode: 'lines', name, x: [Math.min(...xs), Math.max(...xs)], y: [value, value], line: { color: '#222', dash: 'dash' } }];
 }
 
-function sweepCharts(inputs: PerfInputs, sweep: string, title: string): Chart[] {
+function sweepCharts(inputs: PerfInputs, sweep: string, runs: readonly string[], title: string): Chart[] {
   const points = inputs.points.filter((p) => p.sweep === sweep);
   const impls = [...new Set(points.map((p) => p.impl))].sort();
-  const runs = runOrder(inputs.points);
   const xs = [...new Set(points.map((p) => p.x))].sort((a, b) => a - b);
   const decode = sweep.startsWith('decode');
   const dtype = sweep.split(' ')[2];
@@ -74,24 +73,21 @@ function sweepCharts(inputs: PerfInputs, sweep: string, title: string): Chart[] 
   return charts;
 }
 
-/** Whether a point is impl's own: the name alone, or with the run that made it (" @commit"). */
-const isImpl = (p: PerfPoint, impl: string) => p.impl === impl || p.impl.startsWith(`${impl} @`);
-
 /** Triton's time over ours (the default kernel, not a variant timed beside it) per length, one trace per (model, dtype, run), colour by (model, dtype), dash by run; > 1: ours is faster. */
-function speedupChart(inputs: PerfInputs): Chart | undefined {
+function speedupChart(inputs: PerfInputs, runs: readonly string[]): Chart | undefined {
   const forward = inputs.points.filter((p) => p.sweep.startsWith('forward') && !p.sweep.endsWith('constant tokens'));
-  const series = [...new Set(forward.filter((p) => p.impl.startsWith(TRITON)).map((p) => JSON.stringify([p.sweep, p.run ?? ''])))].sort();
+  const tritons = forward.filter((p) => p.impl.startsWith(TRITON));
+  const series = [...new Set(tritons.map((p) => JSON.stringify([p.sweep, p.run ?? ''])))].sort();
   if (series.length === 0) return undefined;
   const xs = [...new Set(forward.map((p) => p.x))].sort((a, b) => a - b);
-  const runs = new Set(forward.map((p) => p.run));
-  const order = runOrder(inputs.points);
-  const sweeps = [...new Set(series.map((key) => (JSON.parse(key) as [string, string])[0]))];
+  const sweeps = [...new Set(tritons.map((p) => p.sweep))].sort();
   const data = series.map((key) => {
     const [sweep, run] = JSON.parse(key) as [string, string];
     const mine = (p: PerfPoint) => p.sweep === sweep && (p.run ?? '') === run;
-    const ours = new Map(forward.filter((p) => mine(p) && isImpl(p, OURS)).map((p) => [p.x, p.ms]));
+    // Ours is the default kernel alone, "ssdcheck-cuda" of its run, not a variant timed beside it.
+    const ours = new Map(forward.filter((p) => mine(p) && splitRun(p.impl).base === OURS).map((p) => [p.x, p.ms]));
     const theirs = forward.filter((p) => mine(p) && p.impl.startsWith(TRITON) && ours.has(p.x)).sort((a, b) => a.x - b.x);
-    return { type: 'scatter', mode: 'lines+markers', name: `${sweep.replace('forward ', '')}${runs.size > 1 ? ` @${run}` : ''}`, x: theirs.map((p) => p.x), y: theirs.map((p) => p.ms / ours.get(p.x)!), line: { color: COLORS[sweeps.indexOf(sweep) % COLORS.length], dash: runDash(order, run) } };
+    return { type: 'scatter', mode: 'lines+markers', name: `${sweep.replace('forward ', '')}${runs.length > 0 ? ` @${run}` : ''}`, x: theirs.map((p) => p.x), y: theirs.map((p) => p.ms / ours.get(p.x)!), line: { color: COLORS[sweeps.indexOf(sweep) % COLORS.length], dash: runDash(runs, run) } };
   });
   return {
     id: 'speedup-vs-mamba-ssm',
@@ -104,8 +100,9 @@ function speedupChart(inputs: PerfInputs): Chart | undefined {
 export function perfPage(inputs: PerfInputs, run: { date: string; commit: string }): Omit<Page, 'jsonFile'> {
   const gpuTitle = inputs.gpu ? ` (${inputs.gpu})` : '';
   const sweeps = [...new Set(inputs.points.map((p) => p.sweep))].sort();
-  const speedup = speedupChart(inputs);
-  const charts = [...(speedup ? [speedup] : []), ...sweeps.flatMap((s) => sweepCharts(inputs, s, gpuTitle))];
+  const runs = runOrder(inputs.points);
+  const speedup = speedupChart(inputs, runs);
+  const charts = [...(speedup ? [speedup] : []), ...sweeps.flatMap((s) => sweepCharts(inputs, s, runs, gpuTitle))];
   const endToEnd: Table = {
     title: 'The CUDA forward from JavaScript: device time and the whole call (allocation, launch, synchronisation)',
     header: ['sweep', 'impl', 'x', 'device ms', 'from JavaScript ms', 'Triton ms (device)'],
