@@ -260,6 +260,15 @@ inline uint32_t __float_as_uint(float v) {
   return bits;
 }
 
+// Blocks run one at a time: an atomic is a plain update, a fence has nothing to order.
+inline unsigned long long atomicAdd(unsigned long long* p, unsigned long long v) {
+  emulate::check_global(p, sizeof *p, "atomicAdd outside every buffer");
+  const unsigned long long old = *p;
+  *p = old + v;
+  return old;
+}
+inline void __threadfence() {}
+
 template <typename T> T __shfl_up_sync(unsigned, T value, unsigned offset) {
   const T up = emulate::exchange(value, [offset](int l) { return l >= static_cast<int>(offset) ? l - static_cast<int>(offset) : l; });
   return up;

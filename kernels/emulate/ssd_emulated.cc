@@ -1,5 +1,5 @@
-// Runs the chunked SSD's kernel4 (chunk states, state passing, chunk outputs; bf16, or fp32 on
-// 3xTF32) or the decode step's kernel4 on a CPU, through cuda_on_cpu.h, exactly as the launchers in kernels/src launch
+// Runs the chunked SSD's kernel4 (chunk states with the state passing chained through them,
+// C B^T, chunk outputs; bf16, or fp32 on 3xTF32) or the decode step's kernel4 on a CPU, through cuda_on_cpu.h, exactly as the launchers in kernels/src launch
 // them. kernels/emulate.ts writes the input file and reads the output file (layouts below).
 //
 //   ssd_emulated chunked IN OUT   IN: int64 b l h p g n q dtype (0 f32, 2 bf16); float dt_lo dt_hi;
@@ -24,7 +24,6 @@ alignas(16) unsigned char shared[228 * 1024];
 
 #include "ssd_chunked_mma.cuh"
 #include "ssd_chunked_tf32.cuh"
-#include "ssd_state_passing.cuh"
 #include "ssd_step.cuh"
 
 #include <fstream>
@@ -90,19 +89,22 @@ void run_chunked(Reader& in, const char* out_path) {
   p.dt_bias = dt_bias.as<float>(); p.initial_state = s0.as<float>(); p.y = y.as<void>(); p.final_state = final_state.as<float>();
   const ChunkDims d(p);
   const size_t per_chunk_head = b * d.chunks * h;
-  Buffer states(4 * per_chunk_head * hp * n), decay(4 * per_chunk_head), dts(4 * per_chunk_head * d.Q), cumsum((tf32 ? 8 : 4) * per_chunk_head * d.Q);
-  Buffer cb(4 * kernel4_parts::cb_floats(p));
-  const ChunkScratch scratch{states.as<float>(), decay.as<float>(), dts.as<float>(), tf32 ? nullptr : cumsum.as<float>(), tf32 ? cumsum.as<double>() : nullptr, cb.as<float>()};
+  Buffer states(4 * per_chunk_head * hp * n), dts(4 * per_chunk_head * d.Q), cumsum((tf32 ? 8 : 4) * per_chunk_head * d.Q);
+  Buffer cb(4 * kernel4_parts::cb_floats(p)), ends(4 * kernel4_parts::end_floats(p)), ticket(sizeof(unsigned long long)), passed(sizeof(unsigned) * b * h);  // counters zeroed
+  ChunkScratch scratch{};
+  scratch.states = states.as<float>();
+  scratch.dts = dts.as<float>();
+  scratch.cumsum = tf32 ? nullptr : cumsum.as<float>();
+  scratch.cumsum64 = tf32 ? cumsum.as<double>() : nullptr;
+  scratch.cb = cb.as<float>();
+  scratch.ends = ends.as<float>();
+  scratch.ticket = ticket.as<unsigned long long>();
+  scratch.passed = passed.as<unsigned>();
   // As ssd_chunked.cu and ssd_chunked_mma.cu launch them.
   const dim3 states_grid(static_cast<unsigned>(h), static_cast<unsigned>(d.chunks), static_cast<unsigned>(b));
   const dim3 outputs_grid(static_cast<unsigned>(h * (kernel4_parts::padded_q(d) / kernel4_parts::kTile)), static_cast<unsigned>(d.chunks), static_cast<unsigned>(b));
   if (tf32) emulate::launch(states_grid, kernel4_parts::kStatesThreads, kernel4_tf32::shared, sizeof kernel4_tf32::shared, kernel4_tf32::states_shared_bytes(p), [&] { kernel4_tf32::chunk_states_tf32(p, scratch); });
   else emulate::launch(states_grid, kernel4_parts::kStatesThreads, kernel4::shared, sizeof kernel4::shared, kernel4::states_shared_bytes(p), [&] { kernel4::chunk_states_mma(p, scratch); });
-  emulate::launch(state_passing_grid(p), kStatePassingThreads, kernel4::shared, sizeof kernel4::shared, 0, [&] {
-    if (!tf32) state_passing_kernel<4, true>(p, scratch);  // as ssd_chunked.cu: kernel4 bf16 keeps them split
-    else if (state_passing_vectors(d)) state_passing_kernel<4, false>(p, scratch);
-    else state_passing_kernel<1, false>(p, scratch);
-  });
   const dim3 cb_grid(static_cast<unsigned>(kernel4_parts::cb_tiles(d) * g), static_cast<unsigned>(d.chunks), static_cast<unsigned>(b));
   if (tf32) {
     emulate::launch(cb_grid, kernel4_parts::kOutputsThreads, kernel4_tf32::shared, sizeof kernel4_tf32::shared, kernel4_tf32::cb_shared_bytes(), [&] { kernel4_tf32::chunk_cb_tf32(p, scratch); });

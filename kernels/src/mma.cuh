@@ -1,6 +1,7 @@
 // Warp-level tensor-core primitives (sm_80 and up) as inline PTX: ldmatrix, mma.sync m16n8k16
-// bf16 and m16n8k8 tf32 with float32 accumulators, cp.async, the hi + lo splits that keep
-// float32-like accuracy, and the tile copy both mma paths use.
+// bf16 and m16n8k8 tf32 with float32 accumulators, cp.async, the acquire and release of a
+// chain between blocks, the hi + lo splits that keep float32-like accuracy, and the tile copy
+// both mma paths use.
 //
 // Fragment layouts of mma.m16n8k16 bf16 (g = lane / 4, t = lane % 4), which the callers rely on:
 //   A (16 x 16, row-major) a[0]: (g, 2t..2t+1)  a[1]: (g+8, 2t..)  a[2]: (g, 2t+8..)  a[3]: (g+8, 2t+8..)
@@ -60,6 +61,23 @@ __device__ __forceinline__ void cp_async_wait_all() { asm volatile("cp.async.wai
 // most recent groups are still in flight (double buffering: the next tile lands during this one).
 __device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
 template <int N> __device__ __forceinline__ void cp_async_wait_group() { asm volatile("cp.async.wait_group %0;\n" ::"n"(N) : "memory"); }
+
+// A chain between blocks (kernel4's state passing): a block spins until a counter reaches
+// at_least, reading it with acquire semantics so what was released before the count is then
+// visible; the counter's owner publishes with release semantics. And a load that reads L2, not
+// this SM's L1, which may hold an older value of the same address (a chained slot is reused).
+__device__ __forceinline__ void wait_at_least(const unsigned* counter, unsigned at_least) {
+  for (;;) {
+    unsigned v;
+    asm volatile("ld.acquire.gpu.global.u32 %0, [%1];\n" : "=r"(v) : "l"(counter) : "memory");
+    if (v >= at_least) return;
+    __nanosleep(32);
+  }
+}
+__device__ __forceinline__ void release_count(unsigned* counter, unsigned value) {
+  asm volatile("st.release.gpu.global.u32 [%0], %1;\n" ::"l"(counter), "r"(value) : "memory");
+}
+__device__ __forceinline__ float2 load_l2(const float* p) { return __ldcg(reinterpret_cast<const float2*>(p)); }
 
 // d += a b (16 x 8 += 16 x 8 . 8 x 8), tf32 operands, float32 accumulators.
 __device__ __forceinline__ void mma_tf32(float (&d)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {

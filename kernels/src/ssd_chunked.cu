@@ -1,12 +1,13 @@
-// Chunked SSD forward (reference/ssd/chunked.ts): three launches, chunk states, state passing,
-// chunk outputs. bf16 with p and n in whole 8s, and fp32 with p and n in whole 4s, up to
-// (64, 128) take kernel4 (mma.sync, ssd_chunked_mma.cu); other shapes that fit the tensor-core
-// tiles (fp16, or p, n not in whole 4s or 8s) take kernel3 (WMMA TF32, ssd_chunked_tc.cu); the
-// rest take kernel2 below, on CUDA cores:
+// Chunked SSD forward (reference/ssd/chunked.ts): chunk states, state passing, chunk outputs.
+// bf16 with p and n in whole 8s, and fp32 with p and n in whole 4s, up to (64, 128) take
+// kernel4 (mma.sync, ssd_chunked_mma.cu), which passes the states within its chunk-states
+// launch; other shapes that fit the tensor-core tiles (fp16, or p, n not in whole 4s or 8s) take
+// kernel3 (WMMA TF32, ssd_chunked_tc.cu); the rest take kernel2 below, on CUDA cores. kernel2
+// and kernel3 launch the three stages apart:
 //   A chunk states: one block per (chunk, head, row): dt, in-chunk cumsum, then the chunk's own
 //     state sum_j exp(cs_last - cs_j) dt_j x_j B_j^T from shared-memory tiles of 32 steps; the
 //     chunk's total decay log. Written to a scratch (b, chunks, h, p, n) in float32.
-//   B state passing (shared by both): one thread per state value, chunks in order: each
+//   B state passing (kernel2's and kernel3's): one thread per state value, chunks in order: each
 //     chunk's slot becomes its starting state; the last state is the final state.
 //   C chunk outputs: one block per (chunk, head, row), rows of 16 steps at a time:
 //     w_ij = exp(cs_i - cs_j) (C_i . B_j) dt_j for j <= i, then
@@ -17,7 +18,6 @@
 #include "dtype.cuh"
 #include "ssd_chunked_common.cuh"
 #include "launch.cuh"
-#include "ssd_state_passing.cuh"
 
 namespace ssdcheck {
 namespace {
@@ -25,6 +25,7 @@ namespace {
 constexpr int kThreads = 256;
 constexpr int kStepTile = 32;  // steps of x and B staged at once in kernel A
 constexpr int kRowTile = 16;   // output steps per pass in kernel C
+constexpr int kStatePassingThreads = 256;
 
 // dt and its in-chunk cumulative sum of dt * A into shared memory; returns the chunk's length.
 __device__ int64_t chunk_dt(const SsdParams& p, const ChunkDims& d, int64_t b, int64_t c, int64_t h, float* dts, float* cumsum) {
@@ -135,6 +136,51 @@ __global__ void __launch_bounds__(kThreads) chunk_output_kernel2(SsdParams p, Ch
   }
 }
 
+// One thread per V state values (V = 4 when p * n is a multiple of 4), chunks in order, eight
+// chunks' values in flight at once (128 bytes a thread for V = 4): ncu showed the scalar
+// version, 32 bytes a thread at 109 registers and a quarter occupancy, at 57% of DRAM
+// bandwidth. (By 8 values, 4 chunks in flight, half the threads: 58% of DRAM bandwidth where
+// this has 78%.)
+template <int V>
+__global__ void __launch_bounds__(kStatePassingThreads) state_passing_kernel(SsdParams p, ChunkScratch scratch) {
+  const ChunkDims d(p);
+  const int64_t e = (blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x) * V, h = blockIdx.y, b = blockIdx.z;
+  if (e >= d.P * d.N) return;
+  const int64_t stride = d.H * d.P * d.N;  // from one chunk's slot to the next
+  float* slot = scratch.states + (b * d.chunks * d.H + h) * d.P * d.N + e;
+  const float* decay = scratch.decay + b * d.chunks * d.H + h;
+  Floats<V> s = p.initial_state ? load_floats<V>(p.initial_state + (b * d.H + h) * d.P * d.N + e) : Floats<V>{};
+  constexpr int kAhead = 8;  // chunks whose values are in flight at once
+  for (int64_t c0 = 0; c0 < d.chunks; c0 += kAhead) {
+    Floats<V> added[kAhead];
+    float decays[kAhead];
+#pragma unroll
+    for (int k = 0; k < kAhead; ++k) {
+      const bool in = c0 + k < d.chunks;
+      added[k] = in ? load_floats<V>(slot + (c0 + k) * stride) : Floats<V>{};
+      decays[k] = in ? decay[(c0 + k) * d.H] : 0.f;
+    }
+#pragma unroll
+    for (int k = 0; k < kAhead; ++k) {
+      if (c0 + k >= d.chunks) break;
+      store_floats<V>(slot + (c0 + k) * stride, s);  // the state at the chunk's start
+      const float f = expf(decays[k]);
+#pragma unroll
+      for (int i = 0; i < V; ++i) s.v[i] = f * s.v[i] + added[k].v[i];
+    }
+  }
+  store_floats<V>(p.final_state + (b * d.H + h) * d.P * d.N + e, s);
+}
+
+// Whether the state passing takes 4 values a thread (p * n a multiple of 4), and its grid:
+// (threads over p * n, heads, batch).
+inline bool state_passing_vectors(const ChunkDims& d) { return d.P * d.N % 4 == 0; }
+inline dim3 state_passing_grid(const SsdParams& p) {
+  const ChunkDims d(p);
+  const int64_t threads = state_passing_vectors(d) ? d.P * d.N / 4 : d.P * d.N;
+  return dim3(static_cast<unsigned>((threads + kStatePassingThreads - 1) / kStatePassingThreads), static_cast<unsigned>(d.H), static_cast<unsigned>(p.batch));
+}
+
 size_t state_shared_bytes(const SsdParams& p) {
   return sizeof(float) * static_cast<size_t>(2 * p.chunk_size + kStepTile * (p.head_dim + p.state_size));
 }
@@ -159,10 +205,9 @@ cudaError_t launch_kernel2_outputs(const SsdParams& p, ChunkScratch scratch, cud
 
 }  // namespace
 
-cudaError_t launch_state_passing(const SsdParams& p, ChunkScratch scratch, bool split, cudaStream_t stream) {
-  if (split) state_passing_kernel<4, true><<<state_passing_grid(p), kStatePassingThreads, 0, stream>>>(p, scratch);
-  else if (state_passing_vectors(ChunkDims(p))) state_passing_kernel<4, false><<<state_passing_grid(p), kStatePassingThreads, 0, stream>>>(p, scratch);
-  else state_passing_kernel<1, false><<<state_passing_grid(p), kStatePassingThreads, 0, stream>>>(p, scratch);
+cudaError_t launch_state_passing(const SsdParams& p, ChunkScratch scratch, cudaStream_t stream) {
+  if (state_passing_vectors(ChunkDims(p))) state_passing_kernel<4><<<state_passing_grid(p), kStatePassingThreads, 0, stream>>>(p, scratch);
+  else state_passing_kernel<1><<<state_passing_grid(p), kStatePassingThreads, 0, stream>>>(p, scratch);
   return cudaGetLastError();
 }
 
@@ -196,26 +241,37 @@ cudaError_t launch_ssd_chunked(const SsdParams& p, cudaStream_t stream) {
   const ChunkedKernel kernel = ssd_chunked_kernel(p);
   if (!ssd_chunked_takes(p, kernel)) return cudaErrorInvalidValue;  // the binding says why first
   const ChunkDims d(p);
-  ChunkScratch scratch{nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
+  ChunkScratch scratch{};
   const size_t per_chunk_head = static_cast<size_t>(p.batch * d.chunks * d.H);
   const size_t floats = sizeof(float) * per_chunk_head, steps = static_cast<size_t>(d.Q);
   const bool mma = kernel == ChunkedKernel::Kernel4, scan_f64 = mma && ssd_chunked_mma_scan_f64(p);
   // One allocation for all of it (each cudaMallocAsync costs host time at short lengths), each
   // part starting 256-byte aligned as its own allocation would (float4 and double accesses).
+  // kernel4 passes the states within its chunk-states launch: no decay logs, but its chain's
+  // end states and counters (the counters last, zeroed by one memset).
   const auto part = [](size_t bytes) { return (bytes + 255) / 256 * 256; };
-  const size_t states = part(floats * static_cast<size_t>(d.P * d.N)), decay = part(floats);
+  const size_t states = part(floats * static_cast<size_t>(d.P * d.N)), decay = mma ? 0 : part(floats);
   const size_t dts = mma ? part(floats * steps) : 0, sums = mma && !scan_f64 ? part(floats * steps) : 0;
   const size_t sums64 = scan_f64 ? part(sizeof(double) * per_chunk_head * steps) : 0;
   const size_t cb = mma ? part(sizeof(float) * ssd_chunked_mma_cb_floats(p)) : 0;
+  const size_t ends = mma ? part(sizeof(float) * ssd_chunked_mma_end_floats(p)) : 0;
+  const size_t ticket = mma ? part(sizeof(unsigned long long)) : 0;
+  const size_t counters = ticket + (mma ? part(sizeof(unsigned) * static_cast<size_t>(p.batch * d.H)) : 0);
+  const size_t before_counters = states + decay + dts + sums + sums64 + cb + ends;
   unsigned char* slab = nullptr;
-  cudaError_t err = cudaMallocAsync(reinterpret_cast<void**>(&slab), states + decay + dts + sums + sums64 + cb, stream);
+  cudaError_t err = cudaMallocAsync(reinterpret_cast<void**>(&slab), before_counters + counters, stream);
   if (err == cudaSuccess) {
+    const auto at = [&](size_t offset, size_t bytes) { return bytes ? slab + offset : nullptr; };
     scratch.states = reinterpret_cast<float*>(slab);
-    scratch.decay = reinterpret_cast<float*>(slab + states);
-    scratch.dts = dts ? reinterpret_cast<float*>(slab + states + decay) : nullptr;
-    scratch.cumsum = sums ? reinterpret_cast<float*>(slab + states + decay + dts) : nullptr;
-    scratch.cumsum64 = sums64 ? reinterpret_cast<double*>(slab + states + decay + dts + sums) : nullptr;
-    scratch.cb = cb ? reinterpret_cast<float*>(slab + states + decay + dts + sums + sums64) : nullptr;
+    scratch.decay = reinterpret_cast<float*>(at(states, decay));
+    scratch.dts = reinterpret_cast<float*>(at(states + decay, dts));
+    scratch.cumsum = reinterpret_cast<float*>(at(states + decay + dts, sums));
+    scratch.cumsum64 = reinterpret_cast<double*>(at(states + decay + dts + sums, sums64));
+    scratch.cb = reinterpret_cast<float*>(at(states + decay + dts + sums + sums64, cb));
+    scratch.ends = reinterpret_cast<float*>(at(states + decay + dts + sums + sums64 + cb, ends));
+    scratch.ticket = reinterpret_cast<unsigned long long*>(at(before_counters, ticket));
+    scratch.passed = reinterpret_cast<unsigned*>(at(before_counters + ticket, counters - ticket));
+    if (counters) err = cudaMemsetAsync(slab + before_counters, 0, counters, stream);
   }
   if (err == cudaSuccess) {
     switch (kernel) {
@@ -224,8 +280,7 @@ cudaError_t launch_ssd_chunked(const SsdParams& p, cudaStream_t stream) {
       default: err = launch_kernel2_states(p, scratch, stream); break;
     }
   }
-  // kernel4 bf16 (p, n in 8s: 4 values a thread) keeps the starting states split.
-  if (err == cudaSuccess) err = launch_state_passing(p, scratch, mma && !scan_f64, stream);
+  if (err == cudaSuccess && !mma) err = launch_state_passing(p, scratch, stream);
   if (err == cudaSuccess) {
     switch (kernel) {
       case ChunkedKernel::Kernel4: err = launch_chunk_outputs_mma(p, scratch, stream); break;

@@ -14,12 +14,15 @@ struct ChunkDims {
 };
 
 // Scratch written by a path's chunk-state stage: each chunk's own state (b, chunks, h, p, n),
-// replaced by the state passing with the state at the chunk's start (kept split into bf16 hi +
-// lo for kernel4's bf16 outputs stage: ssd_state_passing.cuh); and each chunk's total
-// decay log (b, chunks, h). kernel4 (ssd_chunked_mma.cu) also keeps each step's dt and
-// in-chunk cumulative sum (b, chunks, h, q), so its outputs stage does not redo the scan: the
-// sums as float for bf16, as float64 for fp32; and C B^T once per chunk and group.
-// Paths leave what they do not use null.
+// replaced by the state passing with the state at the chunk's start; and each chunk's total
+// decay log (b, chunks, h). kernel4 (ssd_chunked_mma.cu) passes the states within its
+// chunk-states launch instead (chained, ssd_chunked_mma_parts.cuh): it writes the starting
+// states directly (split into bf16 hi + lo for its bf16 outputs stage) and keeps each head's
+// latest end states in `ends` (b, h, end_slots, p, n), with `ticket` (the next chunk-states
+// block's place) and `passed` (b, h: chunks whose end state is passed on), zeroed before the
+// launch. It also keeps each step's dt and in-chunk cumulative sum (b, chunks, h, q), so its
+// outputs stage does not redo the scan: the sums as float for bf16, as float64 for fp32; and
+// C B^T once per chunk and group. Paths leave what they do not use null.
 struct ChunkScratch {
   float* states;
   float* decay;
@@ -27,6 +30,9 @@ struct ChunkScratch {
   float* cumsum;
   double* cumsum64;
   float* cb;  // kernel4: each chunk's and group's C B^T tiles (ssd_chunked_mma_parts.cuh)
+  float* ends;
+  unsigned long long* ticket;
+  unsigned* passed;
 };
 
 // dt (softplus, limits) and the inclusive cumulative sum of dt * A for steps [0, padded) of the
@@ -66,11 +72,9 @@ __device__ void chunk_dt_cumsum(const SsdParams& p, const ChunkDims& d, int64_t 
   }
 }
 
-// Chunk states in place -> starting states, and the final state (ssd_state_passing.cuh). One
-// thread per 4 state values, chunks in order, eight chunks' values loaded at once, so the loop
-// is bound by bandwidth rather than by one load's latency per chunk.
-// split: the starting states kept as kernel4's bf16 outputs stage reads them (ssd_state_passing.cuh).
-cudaError_t launch_state_passing(const SsdParams& p, ChunkScratch scratch, bool split, cudaStream_t stream);
+// Chunk states in place -> starting states, and the final state: kernel2's and kernel3's
+// stage between their two launches (ssd_chunked.cu).
+cudaError_t launch_state_passing(const SsdParams& p, ChunkScratch scratch, cudaStream_t stream);
 
 // Tensor-core path (ssd_chunked_tc.cu): whether the shape fits its tiles, its shared memory,
 // and its two stages around the state passing.
@@ -79,12 +83,14 @@ size_t ssd_chunked_tc_shared_bytes(const SsdParams& p);
 cudaError_t launch_chunk_states_tc(const SsdParams& p, ChunkScratch scratch, cudaStream_t stream);
 cudaError_t launch_chunk_outputs_tc(const SsdParams& p, ChunkScratch scratch, cudaStream_t stream);
 
-// kernel4 (ssd_chunked_mma.cu): the same on mma.sync with the products in registers and the
-// scan kept in scratch; bf16 on bf16 tensor cores, fp32 on 3xTF32. Whether it takes the shape,
-// and for fp32 whether the scan is kept as float64.
+// kernel4 (ssd_chunked_mma.cu): the same on mma.sync with the products in registers, the scan
+// kept in scratch and the state passing chained through the chunk-states launch; bf16 on bf16
+// tensor cores, fp32 on 3xTF32. Whether it takes the shape, and for fp32 whether the scan is
+// kept as float64.
 bool ssd_chunked_mma_fits(const SsdParams& p);
 bool ssd_chunked_mma_scan_f64(const SsdParams& p);
-size_t ssd_chunked_mma_cb_floats(const SsdParams& p);  // scratch.cb's size, 0 where unused
+size_t ssd_chunked_mma_cb_floats(const SsdParams& p);   // scratch.cb's size, 0 where unused
+size_t ssd_chunked_mma_end_floats(const SsdParams& p);  // scratch.ends's, likewise
 size_t ssd_chunked_mma_shared_bytes(const SsdParams& p);
 cudaError_t launch_chunk_states_mma(const SsdParams& p, ChunkScratch scratch, cudaStream_t stream);
 cudaError_t launch_chunk_outputs_mma(const SsdParams& p, ChunkScratch scratch, cudaStream_t stream);

@@ -8,6 +8,7 @@ namespace ssdcheck {
 bool ssd_chunked_mma_fits(const SsdParams& p) { return kernel4::fits(p) || kernel4_tf32::fits(p); }
 bool ssd_chunked_mma_scan_f64(const SsdParams& p) { return kernel4_tf32::fits(p); }
 size_t ssd_chunked_mma_cb_floats(const SsdParams& p) { return ssd_chunked_mma_fits(p) ? kernel4_parts::cb_floats(p) : 0; }
+size_t ssd_chunked_mma_end_floats(const SsdParams& p) { return ssd_chunked_mma_fits(p) ? kernel4_parts::end_floats(p) : 0; }
 
 size_t ssd_chunked_mma_shared_bytes(const SsdParams& p) {
   const bool tf32 = kernel4_tf32::fits(p);
@@ -18,6 +19,7 @@ size_t ssd_chunked_mma_shared_bytes(const SsdParams& p) {
 
 using namespace kernel4_parts;  // the tile and thread counts both variants share: one grid
 
+// A block's (head, chunk, row) is its ticket's (StatesBlock), so the grid only counts blocks.
 cudaError_t launch_chunk_states_mma(const SsdParams& p, ChunkScratch scratch, cudaStream_t stream) {
   const ChunkDims d(p);
   const dim3 grid(static_cast<unsigned>(d.H), static_cast<unsigned>(d.chunks), static_cast<unsigned>(p.batch));

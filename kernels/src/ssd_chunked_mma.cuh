@@ -3,13 +3,15 @@
 //   chunk states: one block of 8 warps per (head, chunk, row): the scan of dt, kept in scratch
 //     for the outputs stage, then S_c = X'^T B over tiles of 64 steps, X' = exp(cs_last - cs_j)
 //     dt_j x_j; a warp owns 16 x 64 of the (p, n) state. The next tile's B and x are fetched
-//     (cp.async into a second buffer; registers) while this tile's products run.
+//     (cp.async into a second buffer; registers) while this tile's products run. Then the state
+//     passing, chained from block to block (pass_state): the chunk's starting state, kept split
+//     into bf16 hi + lo for the outputs stage, and its end state passed on.
 //   chunk C B^T: one block of 4 warps per (64 x 64 tile below or on the diagonal, group, chunk,
 //     row): W = C B^T once per group, which the group's heads (16 in Codestral) share, kept in
 //     scratch in mma accumulator order.
 //   chunk outputs: one block of 4 warps per (head, 64-row tile, chunk, row); a warp owns 16
-//     rows. y = exp(cs_i) C S_start^T with C as A fragments (the state, which the state passing
-//     keeps split into bf16 hi + lo, copied half of n at a time), then per 64-step tile the
+//     rows. y = exp(cs_i) C S_start^T with C as A fragments (the state, as chunk states kept it
+//     split into bf16 hi + lo, copied half of n at a time), then per 64-step tile the
 //     warp's W fragments, the bracket exp(cs_i - cs_j) dt_j [j <= i] applied in place, and
 //     y += W x with W's accumulators repacked as A fragments: no round trip through shared
 //     memory. W and x tiles arrive by cp.async, double-buffered: tile t + 1 lands while tile t
@@ -59,7 +61,8 @@ __device__ __forceinline__ int across_col(int lane) { return (lane / 8) % 2 * 8;
 __global__ void __launch_bounds__(kStatesThreads, 3) chunk_states_mma(SsdParams p, ChunkScratch scratch) {
   extern __shared__ __align__(16) unsigned char shared[];
   const ChunkDims d(p);
-  const auto [h, c, b, g, len] = StatesBlock(d);
+  const StatesBlock block(d, take_ticket(scratch.ticket));
+  const auto [h, c, b, g, len] = block;
   double* cumsum = reinterpret_cast<double*>(shared);            // (padded Q)
   float* dts = reinterpret_cast<float*>(cumsum + padded_q(d));   // (padded Q)
   bf16* xhi = reinterpret_cast<bf16*>(dts + padded_q(d));        // (kTile, kLdP) X' of 64 steps, hi
@@ -131,8 +134,7 @@ __global__ void __launch_bounds__(kStatesThreads, 3) chunk_states_mma(SsdParams 
       mma_bf16_split_a(acc, ahi, alo, bf);
     }
   }
-  store_state_tile(scratch.states + ((b * d.chunks + c) * d.H + h) * d.P * d.N, acc, m0, n0, lane, d.P, d.N);
-  if (threadIdx.x == 0) scratch.decay[(b * d.chunks + c) * d.H + h] = static_cast<float>(last);
+  pass_state<true>(p, d, scratch, block, last, acc, m0, n0, lane);
 }
 
 // One block of 4 warps per (tile pair, group, chunk, row): a warp's 16 rows of C as A
@@ -197,7 +199,7 @@ __global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParam
     x_steps(buffer(t) + kWSlots, t * kTile);
     cp_async_commit();
   };
-  // Half of the starting state, n in [half kN / 2, + kN / 2), as the state passing kept it
+  // Half of the starting state, n in [half kN / 2, + kN / 2), as pass_state kept it
   // split (each 8 values: their bf16 hi halves, then their lo halves, 16 bytes each): copied
   // as it is, 16 bytes a thread through L1 (cp_async_16_l1), lanes in pairs taking the two
   // halves of a 32-byte sector. A thread keeps its half of a group of 8 columns and steps down
@@ -261,15 +263,14 @@ __global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParam
   cp_async_wait_group<1>();  // the second half has landed; tile 0 may be in flight
   __syncthreads();
   multiply_state_half(1, first);
-  // exp(cs_i) = exp(cs_i - cs_r) exp(cs_r): the second factor now, the first with the tiles below
-  // the diagonal (row_tile_reference).
-  const float csa = cumsum[ia], csb = cumsum[ib], cs_r = row_tile_reference(cumsum, i0);
-  const float to_reference = exp_nonpositive(cs_r);
-  scale_rows(acc, to_reference, to_reference);
+  const float csa = cumsum[ia], csb = cumsum[ib];
   // y += W x for one 64-step tile, W = C B^T (chunk_cb_mma's, the warp's own fragments) with
   // the bracket (bracketed_w).
-  const auto multiply_tile = [&](const float* ws, const bf16* xs, int j0, auto diagonal) {
+  const auto multiply_tile = [&](int t, auto diagonal) {
     constexpr bool kDiagonal = decltype(diagonal)::value;
+    const int j0 = t * kTile;
+    const float* ws = reinterpret_cast<const float*>(buffer(t));  // W of the tile's steps
+    const bf16* xs = buffer(t) + kWSlots;  // (kTile, kLdP) x of them
     const int reach = column_tiles_reached(kDiagonal, warp);
     float w[kTile / 8][4];  // W = C B^T: 16 rows x 64 steps
     bracketed_w<kDiagonal>(w, ws, cumsum, dts, column_factors, j0, ia, csa, csb, warp, lane);
@@ -290,17 +291,7 @@ __global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParam
       mma_bf16_split_a(acc, whi, wlo, xb);
     }
   };
-  double_buffered_tiles(i0 / kTile + 1, issue_tile, [&](int t) {
-    const int j0 = t * kTile;
-    const float* ws = reinterpret_cast<const float*>(buffer(t));  // W of the tile's steps
-    const bf16* xs = buffer(t) + kWSlots;                         // (kTile, kLdP) x of them
-    if (j0 < i0) {
-      multiply_tile(ws, xs, j0, std::false_type());
-      return;
-    }
-    scale_rows(acc, exp_nonpositive(csa - cs_r), exp_nonpositive(csb - cs_r));  // the row factor of the tiles before
-    multiply_tile(ws, xs, j0, std::true_type());
-  });
+  sum_row_tile(acc, cumsum, i0, csa, csb, issue_tile, multiply_tile);
   store_outputs<bf16>(p, d, tile, acc, ia, lane, D, buffer(i0 / kTile) + kWSlots, kLdP);
 }
 

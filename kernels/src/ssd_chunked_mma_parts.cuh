@@ -3,6 +3,7 @@
 // mma accumulators (16 x 8 tiles, element i of lane l at row l / 4 + 8 (i / 2), column
 // 2 (l % 4) + i % 2; mma.cuh).
 #pragma once
+#include <type_traits>
 #include "dtype.cuh"
 #include "mma.cuh"
 #include "ssd_chunked_common.cuh"
@@ -25,13 +26,23 @@ inline bool takes_shape(const SsdParams& p, DType dtype, int multiple) {
          d.H * (padded_q(d) / kTile) <= 0x7fffffff;
 }
 
-// A chunk-states block: head h, chunk c, row b from a grid of (H, chunks, batch), the head's
-// group and the chunk's length.
+// A chunk-states block: head h, chunk c, row b, the head's group and the chunk's length, from
+// its ticket: blocks are numbered in the order they start (heads fastest, then chunks, then
+// rows), not by blockIdx, so a block that waits on the chain (pass_state) waits only on one
+// that has started, is resident or done, whatever order the hardware starts blocks in.
 struct StatesBlock {
   int64_t h, c, b, g, len;
-  __device__ explicit StatesBlock(const ChunkDims& d)
-      : h(blockIdx.x), c(blockIdx.y), b(blockIdx.z), g(blockIdx.x / (d.H / d.G)), len(min(d.Q, d.L - c * d.Q)) {}
+  __device__ StatesBlock(const ChunkDims& d, unsigned long long ticket)
+      : h(static_cast<int64_t>(ticket % d.H)), c(static_cast<int64_t>(ticket / d.H % d.chunks)), b(static_cast<int64_t>(ticket / d.H / d.chunks)),
+        g(h / (d.H / d.G)), len(min(d.Q, d.L - c * d.Q)) {}
 };
+// The block's ticket: thread 0 takes it, every thread returns it.
+__device__ __forceinline__ unsigned long long take_ticket(unsigned long long* next) {
+  static __shared__ unsigned long long ticket;  // static: one per block on a CPU too (kernels/emulate)
+  if (threadIdx.x == 0) ticket = atomicAdd(next, 1ull);
+  __syncthreads();
+  return ticket;
+}
 
 // A chunk-states block's scan (head h, chunk c, row b; len steps): dt and the in-chunk
 // cumulative sums into shared memory (float64), and both kept in scratch (b, chunks, h, q) for
@@ -189,6 +200,39 @@ __device__ __forceinline__ void double_buffered_tiles(int tiles, const Issue& is
   }
 }
 
+// Rows a (lane / 4) and b (+ 8) of every tile times ea and eb.
+template <int Tiles>
+__device__ __forceinline__ void scale_rows(float (&acc)[Tiles][4], float ea, float eb) {
+#pragma unroll
+  for (auto& a : acc) {
+    a[0] *= ea;
+    a[1] *= ea;
+    a[2] *= eb;
+    a[3] *= eb;
+  }
+}
+
+// An outputs block's y over its row tile, once the starting state's term C S^T is in acc:
+// exp(cs_i) = exp(cs_i - cs_r) exp(cs_r) (row_tile_reference), the second factor at once; then
+// the 64-step tiles, double-buffered (issue(t) commits tile t's copies), multiplied in by
+// multiply(t, diagonal) (diagonal: std::true_type on the row tile's own tile), with the row
+// factor exp(cs_i - cs_r) applied once, before the diagonal tile, to the state's term and all
+// the tiles below it together. csa, csb: cs of the thread's two rows.
+template <typename Sum, typename Issue, typename Multiply>
+__device__ __forceinline__ void sum_row_tile(float (&acc)[8][4], const Sum* cumsum, int i0, Sum csa, Sum csb, const Issue& issue, const Multiply& multiply) {
+  const Sum cs_r = row_tile_reference(cumsum, i0);
+  const float to_reference = exp_nonpositive(cs_r);
+  scale_rows(acc, to_reference, to_reference);
+  double_buffered_tiles(i0 / kTile + 1, issue, [&](int t) {
+    if (t * kTile < i0) {
+      multiply(t, std::false_type());
+      return;
+    }
+    scale_rows(acc, exp_nonpositive(csa - cs_r), exp_nonpositive(csb - cs_r));
+    multiply(t, std::true_type());
+  });
+}
+
 // A warp's W tile (chunk C B^T's fragments at ws) for this thread's rows ia and ia + 8 and steps
 // j0 + 8 nt + col, + 1, with the bracket applied in place. On the diagonal, w_ij =
 // exp(cs_i - cs_j) (C_i . B_j) dt_j for j <= i, else 0 (csa, csb: cs of the two rows): each
@@ -227,28 +271,83 @@ __device__ __forceinline__ void bracketed_w(float (&w)[kTile / 8][4], const floa
   }
 }
 
-// A warp's 16 x 64 accumulators (8 tiles) at rows m0.., columns n0.. of a (P, N) state.
-__device__ __forceinline__ void store_state_tile(float* state, const float (&acc)[8][4], int m0, int n0, int lane, int64_t P, int64_t N) {
-#pragma unroll
-  for (int nt = 0; nt < 8; ++nt) {
-    const int n = n0 + nt * 8 + lane % 4 * 2;
-#pragma unroll
-    for (int half = 0; half < 2; ++half) {
-      const int pi = m0 + lane / 4 + 8 * half;
-      if (n < N && pi < P) *reinterpret_cast<float2*>(state + pi * N + n) = make_float2(acc[nt][2 * half], acc[nt][2 * half + 1]);
-    }
-  }
+// The slots a head keeps its latest end states in (scratch.ends): chunk c's end state goes to
+// slot c % 2, which chunk c + 2 refills only once chunk c + 1, which read it, has passed its
+// own on; none for one chunk, whose end state is the final state.
+__host__ __device__ inline int64_t end_slots(const ChunkDims& d) { return d.chunks > 2 ? 2 : d.chunks - 1; }
+inline size_t end_floats(const SsdParams& p) {
+  const ChunkDims d(p);
+  return static_cast<size_t>(p.batch * d.H * end_slots(d) * d.P * d.N);
 }
 
-// Rows a (lane / 4) and b (+ 8) of every tile times ea and eb.
-template <int Tiles>
-__device__ __forceinline__ void scale_rows(float (&acc)[Tiles][4], float ea, float eb) {
+// The state passing, chained through the chunk-states blocks as a single-pass scan chains its
+// tiles (CUB's decoupled look-back, without the look-back: each step needs the one before).
+// With its chunk's own state summed (acc: the warp's 16 x 64 accumulators at rows m0, columns
+// n0 of (p, n)), a block waits until the head's chunk c - 1 has passed on its end state
+// S_{c-1} (the initial state, or zeros, for chunk 0), stores it as chunk c's starting state for
+// the outputs stage (Split: as bf16 hi + lo, each 8 values' 8 hi halves then their 8 lo
+// halves, which the bf16 outputs stage copies 16 bytes at a time), and passes on
+// S_c = exp(last) S_{c-1} + its own, the last chunk's as the final state. A separate
+// state-passing launch read every chunk's own state back from DRAM to write the starting states
+// (0.14 ms of 1.22 at 16k tokens, 76% of DRAM bandwidth: ncu); chained, the end states stay in
+// L2, and the wait is a step of the chain: an L2 round trip for the count, one for S_{c-1}.
+template <bool Split>
+__device__ __forceinline__ void pass_state(const SsdParams& p, const ChunkDims& d, const ChunkScratch& scratch, const StatesBlock& k, double last, float (&acc)[8][4], int m0,
+                                           int n0, int lane) {
+  const int64_t head = k.b * d.H + k.h, PN = d.P * d.N, slots = end_slots(d);
+  const int P = static_cast<int>(d.P), N = static_cast<int>(d.N);  // at most 64 and 128
+  unsigned* passed = scratch.passed + head;
+  if (threadIdx.x == 0 && k.c > 0) wait_at_least(passed, static_cast<unsigned>(k.c));
+  __syncthreads();
+  const float* before = k.c > 0 ? scratch.ends + (head * slots + (k.c - 1) % 2) * PN : p.initial_state ? p.initial_state + head * PN : nullptr;
+  float* after = k.c + 1 < d.chunks ? scratch.ends + (head * slots + k.c % 2) * PN : p.final_state + head * PN;
+  float* start = scratch.states + ((k.b * d.chunks + k.c) * d.H + k.h) * PN;
+  const float decay = expf(static_cast<float>(last));
+  const int col = lane % 4 * 2;
+  // The thread's pairs: rows m0 + lane / 4 (+ 8), columns n0 + 8 nt + col (+ 1). Half its
+  // tiles' S_{c-1} at a time in flight (all 32 values at once spilled fp32's 64 registers).
+  constexpr int kBatch = 4;
 #pragma unroll
-  for (auto& a : acc) {
-    a[0] *= ea;
-    a[1] *= ea;
-    a[2] *= eb;
-    a[3] *= eb;
+  for (int nt0 = 0; nt0 < 8; nt0 += kBatch) {
+    float2 s[kBatch][2];
+#pragma unroll
+    for (int i = 0; i < kBatch; ++i)
+#pragma unroll
+      for (int half = 0; half < 2; ++half) {
+        const int pi = m0 + lane / 4 + 8 * half, n = n0 + (nt0 + i) * 8 + col;
+        s[i][half] = before && pi < P && n < N ? load_l2(before + pi * N + n) : make_float2(0.f, 0.f);
+      }
+#pragma unroll
+    for (int i = 0; i < kBatch; ++i)
+#pragma unroll
+      for (int half = 0; half < 2; ++half) {
+        const int pi = m0 + lane / 4 + 8 * half, group = n0 + (nt0 + i) * 8;
+        if (pi >= P || group + col >= N) continue;
+        float* at = start + pi * N + group;  // 8 values of the row
+        if constexpr (Split) {
+          const SplitPair split = split_bf16(s[i][half].x, s[i][half].y);
+          __nv_bfloat16* halves = reinterpret_cast<__nv_bfloat16*>(at);
+          *reinterpret_cast<uint32_t*>(halves + col) = split.hi;
+          *reinterpret_cast<uint32_t*>(halves + 8 + col) = split.lo;
+        } else {
+          *reinterpret_cast<float2*>(at + col) = s[i][half];
+        }
+        float* a = acc[nt0 + i] + 2 * half;
+        a[0] = decay * s[i][half].x + a[0];
+        a[1] = decay * s[i][half].y + a[1];
+      }
+  }
+#pragma unroll
+  for (int nt = 0; nt < 8; ++nt)
+#pragma unroll
+    for (int half = 0; half < 2; ++half) {
+      const int pi = m0 + lane / 4 + 8 * half, n = n0 + nt * 8 + col;
+      if (pi < P && n < N) *reinterpret_cast<float2*>(after + pi * N + n) = make_float2(acc[nt][2 * half], acc[nt][2 * half + 1]);
+    }
+  __syncthreads();  // every thread's part of S_c is stored
+  if (threadIdx.x == 0) {
+    __threadfence();
+    release_count(passed, static_cast<unsigned>(k.c + 1));
   }
 }
 

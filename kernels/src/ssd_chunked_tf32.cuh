@@ -4,7 +4,8 @@
 // property (1e-5 against float64) requires.
 //   chunk states: one block of 8 warps per (head, chunk, row); a warp owns 16 x 64 of (p, n).
 //     The dt scan is float64 and kept in scratch as float64: float32 sums in the hundreds would
-//     cost 1e-5 in every exp(cs_i - cs_j).
+//     cost 1e-5 in every exp(cs_i - cs_j). Then the state passing, chained from block to block
+//     (pass_state), the starting states kept as float.
 //   chunk C B^T: one block of 4 warps per (64 x 64 tile below or on the diagonal, group, chunk,
 //     row), as in bf16: W = C B^T once per group, kept in scratch in accumulator order.
 //   chunk outputs: one block of 4 warps per (head, 64-row tile, chunk, row); a warp owns 16
@@ -14,8 +15,8 @@
 //     reads x's rows in that order (mma.cuh) instead of moving W between lanes. W and x tiles
 //     arrive by cp.async, double-buffered.
 // Shared memory holds the two buffers (C, then the starting state, in their place at first):
-// 70 KB, 3 blocks an SM (ptxas: 148 registers; C B^T and chunk states 64, with 16-byte
-// spills). Computing C B^T per head, as before, it held C, the state and x (88 KB, 2 blocks an
+// 70 KB, 3 blocks an SM (ptxas: 148 registers; C B^T and chunk states 64, with 16- and
+// 24-byte spills). Computing C B^T per head, as before, it held C, the state and x (88 KB, 2 blocks an
 // SM) and took 25.9 ms at 64k tokens on the H200 where this takes 11.7; the same outputs stage
 // at 2 blocks an SM, unspilled at 176 registers, took 15.96 ms against 14.50 at 3
 // (reports/perf/README.md).
@@ -67,7 +68,8 @@ __device__ __forceinline__ SplitFragment split_fragment(const uint32_t (&raw)[4]
 __global__ void __launch_bounds__(kStatesThreads, 4) chunk_states_tf32(SsdParams p, ChunkScratch scratch) {
   extern __shared__ __align__(16) unsigned char shared[];
   const ChunkDims d(p);
-  const auto [h, c, b, g, len] = StatesBlock(d);
+  const StatesBlock block(d, take_ticket(scratch.ticket));
+  const auto [h, c, b, g, len] = block;
   double* cumsum = reinterpret_cast<double*>(shared);            // (padded Q)
   float* dts = reinterpret_cast<float*>(cumsum + padded_q(d));   // (padded Q)
   float* xs = dts + padded_q(d);                                 // (kTile, kLdXs) X' of 64 steps
@@ -108,8 +110,7 @@ __global__ void __launch_bounds__(kStatesThreads, 4) chunk_states_tf32(SsdParams
       mma_3xtf32_each(acc, a.hi, a.lo, b0, b1);
     }
   }
-  store_state_tile(scratch.states + ((b * d.chunks + c) * d.H + h) * d.P * d.N, acc, m0, n0, lane, d.P, d.N);
-  if (threadIdx.x == 0) scratch.decay[(b * d.chunks + c) * d.H + h] = static_cast<float>(last);
+  pass_state<false>(p, d, scratch, block, last, acc, m0, n0, lane);
 }
 
 // One block of 4 warps per (tile pair, group, chunk, row), as kernel4's chunk_cb_mma: a warp's
@@ -208,15 +209,14 @@ __global__ void __launch_bounds__(kOutputsThreads, 3) chunk_outputs_tf32(SsdPara
     }
     mma_3xtf32_each(acc, a.hi, a.lo, b0, b1);
   }
-  // exp(cs_i) = exp(cs_i - cs_r) exp(cs_r): the second factor now, the first with the tiles below
-  // the diagonal (row_tile_reference).
-  const double csa = cumsum[ia], csb = cumsum[ib], cs_r = row_tile_reference(cumsum, i0);
-  const float to_reference = exp_nonpositive(cs_r);
-  scale_rows(acc, to_reference, to_reference);
+  const double csa = cumsum[ia], csb = cumsum[ib];
   // y += W x for one 64-step tile, W = C B^T (chunk_cb_tf32's, the warp's own fragments) with
   // the bracket (bracketed_w, as for bf16).
-  const auto multiply_tile = [&](const float* ws, const float* xs, int j0, auto diagonal) {
+  const auto multiply_tile = [&](int t, auto diagonal) {
     constexpr bool kDiagonal = decltype(diagonal)::value;
+    const int j0 = t * kTile;
+    const float* ws = buffer(t);  // W of the tile's steps
+    const float* xs = buffer(t) + kCbTileFloats;  // (kTile, kLdX) x of them
     const int reach = column_tiles_reached(kDiagonal, warp);
     float w[kTile / 8][4];  // W = C B^T: 16 rows x 64 steps
     bracketed_w<kDiagonal>(w, ws, cumsum, dts, column_factors, j0, ia, csa, csb, warp, lane);
@@ -233,17 +233,7 @@ __global__ void __launch_bounds__(kOutputsThreads, 3) chunk_outputs_tf32(SsdPara
       mma_3xtf32_each(acc, a.hi, a.lo, b0, b1);
     }
   };
-  double_buffered_tiles(i0 / kTile + 1, issue_tile, [&](int t) {
-    const int j0 = t * kTile;
-    const float* ws = buffer(t);                  // W of the tile's steps
-    const float* xs = buffer(t) + kCbTileFloats;  // (kTile, kLdX) x of them
-    if (j0 < i0) {
-      multiply_tile(ws, xs, j0, std::false_type());
-      return;
-    }
-    scale_rows(acc, exp_nonpositive(csa - cs_r), exp_nonpositive(csb - cs_r));  // the row factor of the tiles before
-    multiply_tile(ws, xs, j0, std::true_type());
-  });
+  sum_row_tile(acc, cumsum, i0, csa, csb, issue_tile, multiply_tile);
   store_outputs<float>(p, d, tile, acc, ia, lane, D, buffer(i0 / kTile) + kCbTileFloats, kLdX);
 }
 
