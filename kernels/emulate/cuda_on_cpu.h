@@ -22,6 +22,7 @@
 #include <cstring>
 #include <deque>
 #include <functional>
+#include <random>
 #include <memory>
 #include <vector>
 
@@ -144,8 +145,9 @@ inline void fiber_entry() {
 }
 
 // Runs kernel() for every block of grid with `threads` threads and `shared_bytes` of dynamic
-// shared memory at `shared` (NaN-filled per block).
-inline void launch(dim3 grid, int threads, unsigned char* shared, size_t shared_capacity, size_t shared_bytes, const std::function<void()>& kernel) {
+// shared memory at `shared` (NaN-filled per block), in blockIdx order, or with `scrambled` in a
+// fixed shuffle of it (for a kernel whose blocks may run in any order, to show that they may).
+inline void launch(dim3 grid, int threads, unsigned char* shared, size_t shared_capacity, size_t shared_bytes, const std::function<void()>& kernel, bool scrambled = false) {
   if (shared_bytes > shared_capacity) fail("dynamic shared memory larger than the emulator's", shared);
   if (threads % 32 != 0) fail("a block of whole warps", nullptr);
   constexpr size_t kStack = 256 * 1024;
@@ -156,40 +158,43 @@ inline void launch(dim3 grid, int threads, unsigned char* shared, size_t shared_
   shared_region = {shared, shared_bytes};
   blockDim = dim3(static_cast<unsigned>(threads));
   gridDim = grid;
+  std::vector<uint3> order;
   for (unsigned z = 0; z < grid.z; ++z)
     for (unsigned y = 0; y < grid.y; ++y)
-      for (unsigned x = 0; x < grid.x; ++x) {
-        Block b(threads);
-        block = &b;
-        blockIdx = make_uint3(x, y, z);
-        std::memset(shared, 0xff, shared_bytes);
-        for (int t = 0; t < threads; ++t) {
-          Fiber& f = pool[static_cast<size_t>(t)];
-          f.thread = static_cast<unsigned>(t);
-          f.finished = false;
-          f.waiting_on = nullptr;
-          getcontext(&f.context);
-          f.context.uc_stack.ss_sp = f.stack.get();
-          f.context.uc_stack.ss_size = kStack;
-          f.context.uc_link = &scheduler;
-          makecontext(&f.context, fiber_entry, 0);
-        }
-        // Round robin over the runnable fibers until all have finished.
-        for (int unfinished = threads; unfinished > 0;) {
-          bool progressed = false;
-          for (Fiber& f : pool) {
-            if (!f.runnable()) continue;
-            f.waiting_on = nullptr;
-            running = &f;
-            threadIdx = make_uint3(f.thread, 0, 0);
-            swapcontext(&scheduler, &f.context);
-            progressed = true;
-            if (f.finished) --unfinished;
-          }
-          if (!progressed && unfinished > 0) fail("deadlock: a barrier some threads of the block never reach", nullptr);
-        }
-        block = nullptr;
+      for (unsigned x = 0; x < grid.x; ++x) order.push_back(make_uint3(x, y, z));
+  if (scrambled) std::shuffle(order.begin(), order.end(), std::mt19937(20261130));
+  for (const uint3 at : order) {
+    Block b(threads);
+    block = &b;
+    blockIdx = at;
+    std::memset(shared, 0xff, shared_bytes);
+    for (int t = 0; t < threads; ++t) {
+      Fiber& f = pool[static_cast<size_t>(t)];
+      f.thread = static_cast<unsigned>(t);
+      f.finished = false;
+      f.waiting_on = nullptr;
+      getcontext(&f.context);
+      f.context.uc_stack.ss_sp = f.stack.get();
+      f.context.uc_stack.ss_size = kStack;
+      f.context.uc_link = &scheduler;
+      makecontext(&f.context, fiber_entry, 0);
+    }
+    // Round robin over the runnable fibers until all have finished.
+    for (int unfinished = threads; unfinished > 0;) {
+      bool progressed = false;
+      for (Fiber& f : pool) {
+        if (!f.runnable()) continue;
+        f.waiting_on = nullptr;
+        running = &f;
+        threadIdx = make_uint3(f.thread, 0, 0);
+        swapcontext(&scheduler, &f.context);
+        progressed = true;
+        if (f.finished) --unfinished;
       }
+      if (!progressed && unfinished > 0) fail("deadlock: a barrier some threads of the block never reach", nullptr);
+    }
+    block = nullptr;
+  }
   fibers = nullptr;
 }
 
@@ -261,13 +266,14 @@ inline uint32_t __float_as_uint(float v) {
 }
 
 // Blocks run one at a time: an atomic is a plain update, a fence has nothing to order.
-inline unsigned long long atomicAdd(unsigned long long* p, unsigned long long v) {
-  emulate::check_global(p, sizeof *p, "atomicAdd outside every buffer");
-  const unsigned long long old = *p;
-  *p = old + v;
+inline unsigned atomicOr(unsigned* p, unsigned v) {
+  emulate::check_global(p, sizeof *p, "atomicOr outside every buffer");
+  const unsigned old = *p;
+  *p = old | v;
   return old;
 }
 inline void __threadfence() {}
+inline void __syncwarp() { emulate::warp().sync(); }
 
 template <typename T> T __shfl_up_sync(unsigned, T value, unsigned offset) {
   const T up = emulate::exchange(value, [offset](int l) { return l >= static_cast<int>(offset) ? l - static_cast<int>(offset) : l; });

@@ -1,7 +1,6 @@
 // mma.cuh's primitives on a CPU (cuda_on_cpu.h), written from the PTX ISA's descriptions
 // of ldmatrix, mma.m16n8k16 (.bf16) and m16n8k8 (.tf32) with f32 accumulators, and cp.async rather than from the kernel's
-// use of them, so the emulator checks the kernel's fragment bookkeeping against the ISA. Blocks
-// run one after another, so a chain's wait finds its count reached or never would.
+// use of them, so the emulator checks the kernel's fragment bookkeeping against the ISA.
 //
 // Included by mma.cuh inside namespace ssdcheck, after cuda_on_cpu.h (which has the
 // ::emulate helpers and the standard headers).
@@ -74,16 +73,16 @@ inline void cp_async_wait_all() {
   cp_async_wait_group<0>();
 }
 
-inline void wait_at_least(const unsigned* counter, unsigned at_least) {
-  ::emulate::check_global(counter, sizeof *counter, "chain counter outside every buffer");
-  if (*counter < at_least) ::emulate::fail("a wait on a block that has not run (it would spin forever)", counter);
+inline unsigned load_acquire(const unsigned* flag) {
+  ::emulate::check_global(flag, sizeof *flag, "flag outside every buffer");
+  return *flag;
 }
-inline void release_count(unsigned* counter, unsigned value) {
-  ::emulate::check_global(counter, sizeof *counter, "chain counter outside every buffer");
-  *counter = value;
+inline float load_l2(const float* p) {
+  ::emulate::check_global(p, sizeof *p, "load outside every buffer");
+  return *p;
 }
-inline float2 load_l2(const float* p) {
-  ::emulate::check_global(p, sizeof(float2), "load outside every buffer");
-  if (reinterpret_cast<uintptr_t>(p) % sizeof(float2) != 0) ::emulate::fail("float2 load not 8-byte aligned", p);
-  return *reinterpret_cast<const float2*>(p);
+inline float4 load_l2_vector(const float* p) {
+  ::emulate::check_global(p, sizeof(float4), "load outside every buffer");
+  if (reinterpret_cast<uintptr_t>(p) % sizeof(float4) != 0) ::emulate::fail("float4 load not 16-byte aligned", p);
+  return *reinterpret_cast<const float4*>(p);
 }

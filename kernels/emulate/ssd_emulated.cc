@@ -89,22 +89,23 @@ void run_chunked(Reader& in, const char* out_path) {
   p.dt_bias = dt_bias.as<float>(); p.initial_state = s0.as<float>(); p.y = y.as<void>(); p.final_state = final_state.as<float>();
   const ChunkDims d(p);
   const size_t per_chunk_head = b * d.chunks * h;
-  Buffer states(4 * per_chunk_head * hp * n), dts(4 * per_chunk_head * d.Q), cumsum((tf32 ? 8 : 4) * per_chunk_head * d.Q);
-  Buffer cb(4 * kernel4_parts::cb_floats(p)), ends(4 * kernel4_parts::end_floats(p)), ticket(sizeof(unsigned long long)), passed(sizeof(unsigned) * b * h);  // counters zeroed
+  Buffer states(4 * per_chunk_head * hp * n), decay(4 * per_chunk_head), dts(4 * per_chunk_head * d.Q), cumsum((tf32 ? 8 : 4) * per_chunk_head * d.Q);
+  Buffer cb(4 * kernel4_parts::cb_floats(p)), ends(4 * kernel4_parts::end_floats(p)), arrivals(sizeof(unsigned) * per_chunk_head);  // arrivals zeroed
   ChunkScratch scratch{};
   scratch.states = states.as<float>();
+  scratch.decay = decay.as<float>();
   scratch.dts = dts.as<float>();
   scratch.cumsum = tf32 ? nullptr : cumsum.as<float>();
   scratch.cumsum64 = tf32 ? cumsum.as<double>() : nullptr;
   scratch.cb = cb.as<float>();
   scratch.ends = ends.as<float>();
-  scratch.ticket = ticket.as<unsigned long long>();
-  scratch.passed = passed.as<unsigned>();
+  scratch.arrivals = arrivals.as<unsigned>();
   // As ssd_chunked.cu and ssd_chunked_mma.cu launch them.
   const dim3 states_grid(static_cast<unsigned>(h), static_cast<unsigned>(d.chunks), static_cast<unsigned>(b));
   const dim3 outputs_grid(static_cast<unsigned>(h * (kernel4_parts::padded_q(d) / kernel4_parts::kTile)), static_cast<unsigned>(d.chunks), static_cast<unsigned>(b));
-  if (tf32) emulate::launch(states_grid, kernel4_parts::kStatesThreads, kernel4_tf32::shared, sizeof kernel4_tf32::shared, kernel4_tf32::states_shared_bytes(p), [&] { kernel4_tf32::chunk_states_tf32(p, scratch); });
-  else emulate::launch(states_grid, kernel4_parts::kStatesThreads, kernel4::shared, sizeof kernel4::shared, kernel4::states_shared_bytes(p), [&] { kernel4::chunk_states_mma(p, scratch); });
+  // Chunk states scrambled: its chain of state passing must not depend on the blocks' order.
+  if (tf32) emulate::launch(states_grid, kernel4_parts::kStatesThreads, kernel4_tf32::shared, sizeof kernel4_tf32::shared, kernel4_tf32::states_shared_bytes(p), [&] { kernel4_tf32::chunk_states_tf32(p, scratch); }, true);
+  else emulate::launch(states_grid, kernel4_parts::kStatesThreads, kernel4::shared, sizeof kernel4::shared, kernel4::states_shared_bytes(p), [&] { kernel4::chunk_states_mma(p, scratch); }, true);
   const dim3 cb_grid(static_cast<unsigned>(kernel4_parts::cb_tiles(d) * g), static_cast<unsigned>(d.chunks), static_cast<unsigned>(b));
   if (tf32) {
     emulate::launch(cb_grid, kernel4_parts::kOutputsThreads, kernel4_tf32::shared, sizeof kernel4_tf32::shared, kernel4_tf32::cb_shared_bytes(), [&] { kernel4_tf32::chunk_cb_tf32(p, scratch); });

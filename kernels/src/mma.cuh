@@ -62,22 +62,16 @@ __device__ __forceinline__ void cp_async_wait_all() { asm volatile("cp.async.wai
 __device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
 template <int N> __device__ __forceinline__ void cp_async_wait_group() { asm volatile("cp.async.wait_group %0;\n" ::"n"(N) : "memory"); }
 
-// A chain between blocks (kernel4's state passing): a block spins until a counter reaches
-// at_least, reading it with acquire semantics so what was released before the count is then
-// visible; the counter's owner publishes with release semantics. And a load that reads L2, not
-// this SM's L1, which may hold an older value of the same address (a chained slot is reused).
-__device__ __forceinline__ void wait_at_least(const unsigned* counter, unsigned at_least) {
-  for (;;) {
-    unsigned v;
-    asm volatile("ld.acquire.gpu.global.u32 %0, [%1];\n" : "=r"(v) : "l"(counter) : "memory");
-    if (v >= at_least) return;
-    __nanosleep(32);
-  }
+// Between blocks (kernel4's state passing): a flag read with acquire semantics (what was
+// released before it was set is then visible to this thread), and loads that read L2 rather
+// than this SM's L1, which may hold an older value of the same address.
+__device__ __forceinline__ unsigned load_acquire(const unsigned* flag) {
+  unsigned v;
+  asm volatile("ld.acquire.gpu.global.u32 %0, [%1];\n" : "=r"(v) : "l"(flag) : "memory");
+  return v;
 }
-__device__ __forceinline__ void release_count(unsigned* counter, unsigned value) {
-  asm volatile("st.release.gpu.global.u32 [%0], %1;\n" ::"l"(counter), "r"(value) : "memory");
-}
-__device__ __forceinline__ float2 load_l2(const float* p) { return __ldcg(reinterpret_cast<const float2*>(p)); }
+__device__ __forceinline__ float load_l2(const float* p) { return __ldcg(p); }
+__device__ __forceinline__ float4 load_l2_vector(const float* p) { return __ldcg(reinterpret_cast<const float4*>(p)); }
 
 // d += a b (16 x 8 += 16 x 8 . 8 x 8), tf32 operands, float32 accumulators.
 __device__ __forceinline__ void mma_tf32(float (&d)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {

@@ -246,32 +246,29 @@ cudaError_t launch_ssd_chunked(const SsdParams& p, cudaStream_t stream) {
   const size_t floats = sizeof(float) * per_chunk_head, steps = static_cast<size_t>(d.Q);
   const bool mma = kernel == ChunkedKernel::Kernel4, scan_f64 = mma && ssd_chunked_mma_scan_f64(p);
   // One allocation for all of it (each cudaMallocAsync costs host time at short lengths), each
-  // part starting 256-byte aligned as its own allocation would (float4 and double accesses).
-  // kernel4 passes the states within its chunk-states launch: no decay logs, but its chain's
-  // end states and counters (the counters last, zeroed by one memset).
+  // part starting 256-byte aligned as its own allocation would (float4 and double accesses);
+  // kernel4's chain flags last, zeroed by one memset.
   const auto part = [](size_t bytes) { return (bytes + 255) / 256 * 256; };
-  const size_t states = part(floats * static_cast<size_t>(d.P * d.N)), decay = mma ? 0 : part(floats);
+  const size_t states = part(floats * static_cast<size_t>(d.P * d.N)), decay = part(floats);
   const size_t dts = mma ? part(floats * steps) : 0, sums = mma && !scan_f64 ? part(floats * steps) : 0;
   const size_t sums64 = scan_f64 ? part(sizeof(double) * per_chunk_head * steps) : 0;
   const size_t cb = mma ? part(sizeof(float) * ssd_chunked_mma_cb_floats(p)) : 0;
   const size_t ends = mma ? part(sizeof(float) * ssd_chunked_mma_end_floats(p)) : 0;
-  const size_t ticket = mma ? part(sizeof(unsigned long long)) : 0;
-  const size_t counters = ticket + (mma ? part(sizeof(unsigned) * static_cast<size_t>(p.batch * d.H)) : 0);
-  const size_t before_counters = states + decay + dts + sums + sums64 + cb + ends;
+  const size_t arrivals = mma ? part(sizeof(unsigned) * per_chunk_head) : 0;
+  const size_t before_arrivals = states + decay + dts + sums + sums64 + cb + ends;
   unsigned char* slab = nullptr;
-  cudaError_t err = cudaMallocAsync(reinterpret_cast<void**>(&slab), before_counters + counters, stream);
+  cudaError_t err = cudaMallocAsync(reinterpret_cast<void**>(&slab), before_arrivals + arrivals, stream);
   if (err == cudaSuccess) {
     const auto at = [&](size_t offset, size_t bytes) { return bytes ? slab + offset : nullptr; };
     scratch.states = reinterpret_cast<float*>(slab);
-    scratch.decay = reinterpret_cast<float*>(at(states, decay));
+    scratch.decay = reinterpret_cast<float*>(slab + states);
     scratch.dts = reinterpret_cast<float*>(at(states + decay, dts));
     scratch.cumsum = reinterpret_cast<float*>(at(states + decay + dts, sums));
     scratch.cumsum64 = reinterpret_cast<double*>(at(states + decay + dts + sums, sums64));
     scratch.cb = reinterpret_cast<float*>(at(states + decay + dts + sums + sums64, cb));
     scratch.ends = reinterpret_cast<float*>(at(states + decay + dts + sums + sums64 + cb, ends));
-    scratch.ticket = reinterpret_cast<unsigned long long*>(at(before_counters, ticket));
-    scratch.passed = reinterpret_cast<unsigned*>(at(before_counters + ticket, counters - ticket));
-    if (counters) err = cudaMemsetAsync(slab + before_counters, 0, counters, stream);
+    scratch.arrivals = reinterpret_cast<unsigned*>(at(before_arrivals, arrivals));
+    if (arrivals) err = cudaMemsetAsync(scratch.arrivals, 0, arrivals, stream);
   }
   if (err == cudaSuccess) {
     switch (kernel) {

@@ -16,13 +16,13 @@ struct ChunkDims {
 // Scratch written by a path's chunk-state stage: each chunk's own state (b, chunks, h, p, n),
 // replaced by the state passing with the state at the chunk's start; and each chunk's total
 // decay log (b, chunks, h). kernel4 (ssd_chunked_mma.cu) passes the states within its
-// chunk-states launch instead (chained, ssd_chunked_mma_parts.cuh): it writes the starting
-// states directly (split into bf16 hi + lo for its bf16 outputs stage) and keeps each head's
-// latest end states in `ends` (b, h, end_slots, p, n), with `ticket` (the next chunk-states
-// block's place) and `passed` (b, h: chunks whose end state is passed on), zeroed before the
-// launch. It also keeps each step's dt and in-chunk cumulative sum (b, chunks, h, q), so its
-// outputs stage does not redo the scan: the sums as float for bf16, as float64 for fp32; and
-// C B^T once per chunk and group. Paths leave what they do not use null.
+// chunk-states launch (ssd_chunked_mma_parts.cuh's pass_state), the starting states split into
+// bf16 hi + lo for its bf16 outputs stage: its blocks leave a head's latest end state to the
+// next in `ends` (b, h, p, n), and settle who carries the chain on through `arrivals`
+// (b, chunks, h), zeroed before the launch. It also keeps each step's dt and in-chunk
+// cumulative sum (b, chunks, h, q), so its outputs stage does not redo the scan: the sums as
+// float for bf16, as float64 for fp32; and C B^T once per chunk and group. Paths leave what
+// they do not use null.
 struct ChunkScratch {
   float* states;
   float* decay;
@@ -31,8 +31,7 @@ struct ChunkScratch {
   double* cumsum64;
   float* cb;  // kernel4: each chunk's and group's C B^T tiles (ssd_chunked_mma_parts.cuh)
   float* ends;
-  unsigned long long* ticket;
-  unsigned* passed;
+  unsigned* arrivals;
 };
 
 // dt (softplus, limits) and the inclusive cumulative sum of dt * A for steps [0, padded) of the
@@ -84,7 +83,7 @@ cudaError_t launch_chunk_states_tc(const SsdParams& p, ChunkScratch scratch, cud
 cudaError_t launch_chunk_outputs_tc(const SsdParams& p, ChunkScratch scratch, cudaStream_t stream);
 
 // kernel4 (ssd_chunked_mma.cu): the same on mma.sync with the products in registers, the scan
-// kept in scratch and the state passing chained through the chunk-states launch; bf16 on bf16
+// kept in scratch and the state passing carried through the chunk-states launch; bf16 on bf16
 // tensor cores, fp32 on 3xTF32. Whether it takes the shape, and for fp32 whether the scan is
 // kept as float64.
 bool ssd_chunked_mma_fits(const SsdParams& p);

@@ -19,7 +19,6 @@ size_t ssd_chunked_mma_shared_bytes(const SsdParams& p) {
 
 using namespace kernel4_parts;  // the tile and thread counts both variants share: one grid
 
-// A block's (head, chunk, row) is its ticket's (StatesBlock), so the grid only counts blocks.
 cudaError_t launch_chunk_states_mma(const SsdParams& p, ChunkScratch scratch, cudaStream_t stream) {
   const ChunkDims d(p);
   const dim3 grid(static_cast<unsigned>(d.H), static_cast<unsigned>(d.chunks), static_cast<unsigned>(p.batch));

@@ -4,7 +4,7 @@
 //     for the outputs stage, then S_c = X'^T B over tiles of 64 steps, X' = exp(cs_last - cs_j)
 //     dt_j x_j; a warp owns 16 x 64 of the (p, n) state. The next tile's B and x are fetched
 //     (cp.async into a second buffer; registers) while this tile's products run. Then the state
-//     passing, chained from block to block (pass_state): the chunk's starting state, kept split
+//     passing, carried from block to block (pass_state): the chunk's starting state, kept split
 //     into bf16 hi + lo for the outputs stage, and its end state passed on.
 //   chunk C B^T: one block of 4 warps per (64 x 64 tile below or on the diagonal, group, chunk,
 //     row): W = C B^T once per group, which the group's heads (16 in Codestral) share, kept in
@@ -61,7 +61,7 @@ __device__ __forceinline__ int across_col(int lane) { return (lane / 8) % 2 * 8;
 __global__ void __launch_bounds__(kStatesThreads, 3) chunk_states_mma(SsdParams p, ChunkScratch scratch) {
   extern __shared__ __align__(16) unsigned char shared[];
   const ChunkDims d(p);
-  const StatesBlock block(d, take_ticket(scratch.ticket));
+  const StatesBlock block(d);
   const auto [h, c, b, g, len] = block;
   double* cumsum = reinterpret_cast<double*>(shared);            // (padded Q)
   float* dts = reinterpret_cast<float*>(cumsum + padded_q(d));   // (padded Q)
@@ -134,7 +134,8 @@ __global__ void __launch_bounds__(kStatesThreads, 3) chunk_states_mma(SsdParams 
       mma_bf16_split_a(acc, ahi, alo, bf);
     }
   }
-  pass_state<true>(p, d, scratch, block, last, acc, m0, n0, lane);
+  static_assert(sizeof(bf16) * kTile * (2 * kLdP + 2 * kLdN) >= kStagedBytes, "X' and B's room stages a state");
+  pass_state<true>(p, d, scratch, block, last, acc, m0, n0, lane, reinterpret_cast<float*>(xhi));
 }
 
 // One block of 4 warps per (tile pair, group, chunk, row): a warp's 16 rows of C as A

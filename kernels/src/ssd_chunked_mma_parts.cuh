@@ -26,23 +26,13 @@ inline bool takes_shape(const SsdParams& p, DType dtype, int multiple) {
          d.H * (padded_q(d) / kTile) <= 0x7fffffff;
 }
 
-// A chunk-states block: head h, chunk c, row b, the head's group and the chunk's length, from
-// its ticket: blocks are numbered in the order they start (heads fastest, then chunks, then
-// rows), not by blockIdx, so a block that waits on the chain (pass_state) waits only on one
-// that has started, is resident or done, whatever order the hardware starts blocks in.
+// A chunk-states block: head h, chunk c, row b from a grid of (H, chunks, batch), the head's
+// group and the chunk's length.
 struct StatesBlock {
   int64_t h, c, b, g, len;
-  __device__ StatesBlock(const ChunkDims& d, unsigned long long ticket)
-      : h(static_cast<int64_t>(ticket % d.H)), c(static_cast<int64_t>(ticket / d.H % d.chunks)), b(static_cast<int64_t>(ticket / d.H / d.chunks)),
-        g(h / (d.H / d.G)), len(min(d.Q, d.L - c * d.Q)) {}
+  __device__ explicit StatesBlock(const ChunkDims& d)
+      : h(blockIdx.x), c(blockIdx.y), b(blockIdx.z), g(blockIdx.x / (d.H / d.G)), len(min(d.Q, d.L - c * d.Q)) {}
 };
-// The block's ticket: thread 0 takes it, every thread returns it.
-__device__ __forceinline__ unsigned long long take_ticket(unsigned long long* next) {
-  static __shared__ unsigned long long ticket;  // static: one per block on a CPU too (kernels/emulate)
-  if (threadIdx.x == 0) ticket = atomicAdd(next, 1ull);
-  __syncthreads();
-  return ticket;
-}
 
 // A chunk-states block's scan (head h, chunk c, row b; len steps): dt and the in-chunk
 // cumulative sums into shared memory (float64), and both kept in scratch (b, chunks, h, q) for
@@ -271,83 +261,153 @@ __device__ __forceinline__ void bracketed_w(float (&w)[kTile / 8][4], const floa
   }
 }
 
-// The slots a head keeps its latest end states in (scratch.ends): chunk c's end state goes to
-// slot c % 2, which chunk c + 2 refills only once chunk c + 1, which read it, has passed its
-// own on; none for one chunk, whose end state is the final state.
-__host__ __device__ inline int64_t end_slots(const ChunkDims& d) { return d.chunks > 2 ? 2 : d.chunks - 1; }
+// The state passing, carried through the chunk-states blocks: S_c = exp(a_c) S_{c-1} + U_c,
+// with U_c a chunk's own state and a_c its decay log. Each chunk's state at its start goes to
+// its slot of scratch.states for the outputs stage (Split: as bf16 hi + lo, each 8 values' 8
+// hi halves then their 8 lo halves, which the bf16 outputs stage copies 16 bytes at a time);
+// the last chunk's end state is the final state. A block with U_c summed (acc) carries the
+// chain on if it has reached chunk c, from S_{c-1} in scratch.ends (b, h, p, n); if not, it
+// leaves U_c in the chunk's slot and a_c in scratch.decay, and whichever block brings the chain
+// to chunk c carries it on through U_c. No block waits for another (a chain that waited held
+// its block's place on the SM: 0.52 ms where the chunk states and a state-passing launch took
+// 0.31 + 0.14 at 16k, ncu), so any order of the blocks is right (kernels/emulate runs them
+// scrambled). Who carries chunk k on is settled by scratch.arrivals[k] (b, chunks, h), zeroed
+// before the launch: its block sets kOwnStored, the chain's carrier kStartReady, each by one
+// atomicOr, and the second to set its bit carries on (a peek at the bit first spares the
+// store and the atomic when the other is already there).
+constexpr unsigned kOwnStored = 1, kStartReady = 2;
 inline size_t end_floats(const SsdParams& p) {
   const ChunkDims d(p);
-  return static_cast<size_t>(p.batch * d.H * end_slots(d) * d.P * d.N);
+  return static_cast<size_t>(p.batch * d.H * d.P * d.N);
 }
 
-// The state passing, chained through the chunk-states blocks as a single-pass scan chains its
-// tiles (CUB's decoupled look-back, without the look-back: each step needs the one before).
-// With its chunk's own state summed (acc: the warp's 16 x 64 accumulators at rows m0, columns
-// n0 of (p, n)), a block waits until the head's chunk c - 1 has passed on its end state
-// S_{c-1} (the initial state, or zeros, for chunk 0), stores it as chunk c's starting state for
-// the outputs stage (Split: as bf16 hi + lo, each 8 values' 8 hi halves then their 8 lo
-// halves, which the bf16 outputs stage copies 16 bytes at a time), and passes on
-// S_c = exp(last) S_{c-1} + its own, the last chunk's as the final state. A separate
-// state-passing launch read every chunk's own state back from DRAM to write the starting states
-// (0.14 ms of 1.22 at 16k tokens, 76% of DRAM bandwidth: ncu); chained, the end states stay in
-// L2, and the wait is a step of the chain: an L2 round trip for the count, one for S_{c-1}.
-template <bool Split>
-__device__ __forceinline__ void pass_state(const SsdParams& p, const ChunkDims& d, const ChunkScratch& scratch, const StatesBlock& k, double last, float (&acc)[8][4], int m0,
-                                           int n0, int lane) {
-  const int64_t head = k.b * d.H + k.h, PN = d.P * d.N, slots = end_slots(d);
-  const int P = static_cast<int>(d.P), N = static_cast<int>(d.N);  // at most 64 and 128
-  unsigned* passed = scratch.passed + head;
-  if (threadIdx.x == 0 && k.c > 0) wait_at_least(passed, static_cast<unsigned>(k.c));
-  __syncthreads();
-  const float* before = k.c > 0 ? scratch.ends + (head * slots + (k.c - 1) % 2) * PN : p.initial_state ? p.initial_state + head * PN : nullptr;
-  float* after = k.c + 1 < d.chunks ? scratch.ends + (head * slots + k.c % 2) * PN : p.final_state + head * PN;
-  float* start = scratch.states + ((k.b * d.chunks + k.c) * d.H + k.h) * PN;
-  const float decay = expf(static_cast<float>(last));
-  const int col = lane % 4 * 2;
-  // The thread's pairs: rows m0 + lane / 4 (+ 8), columns n0 + 8 nt + col (+ 1). Half its
-  // tiles' S_{c-1} at a time in flight (all 32 values at once spilled fp32's 64 registers).
-  constexpr int kBatch = 4;
+// The chain's running state, kept by each thread as 4-value vectors (tid + 256 i) * 4 of the
+// (p, n) state, i < 8 (p n is at most 8192): whole 16-byte loads and stores, read straight
+// through L2 (this SM's L1 may hold an older value of a reused address), and no accumulators
+// beside it (loads into registers beside them spilled).
+constexpr int kChainVectors = kP * kN / 4 / kStatesThreads;
+constexpr size_t kStagedBytes = sizeof(float) * kP * kN;  // U_k in shared memory
+struct ChainState {
+  float4 v[kChainVectors];
+};
+__device__ __forceinline__ int chain_element(int i) { return (threadIdx.x + i * kStatesThreads) * 4; }
+__device__ __forceinline__ void load_chain(ChainState& s, const float* from, int PN) {
 #pragma unroll
-  for (int nt0 = 0; nt0 < 8; nt0 += kBatch) {
-    float2 s[kBatch][2];
-#pragma unroll
-    for (int i = 0; i < kBatch; ++i)
-#pragma unroll
-      for (int half = 0; half < 2; ++half) {
-        const int pi = m0 + lane / 4 + 8 * half, n = n0 + (nt0 + i) * 8 + col;
-        s[i][half] = before && pi < P && n < N ? load_l2(before + pi * N + n) : make_float2(0.f, 0.f);
-      }
-#pragma unroll
-    for (int i = 0; i < kBatch; ++i)
-#pragma unroll
-      for (int half = 0; half < 2; ++half) {
-        const int pi = m0 + lane / 4 + 8 * half, group = n0 + (nt0 + i) * 8;
-        if (pi >= P || group + col >= N) continue;
-        float* at = start + pi * N + group;  // 8 values of the row
-        if constexpr (Split) {
-          const SplitPair split = split_bf16(s[i][half].x, s[i][half].y);
-          __nv_bfloat16* halves = reinterpret_cast<__nv_bfloat16*>(at);
-          *reinterpret_cast<uint32_t*>(halves + col) = split.hi;
-          *reinterpret_cast<uint32_t*>(halves + 8 + col) = split.lo;
-        } else {
-          *reinterpret_cast<float2*>(at + col) = s[i][half];
-        }
-        float* a = acc[nt0 + i] + 2 * half;
-        a[0] = decay * s[i][half].x + a[0];
-        a[1] = decay * s[i][half].y + a[1];
-      }
+  for (int i = 0; i < kChainVectors; ++i) {
+    const int e = chain_element(i);
+    s.v[i] = from && e < PN ? load_l2_vector(from + e) : make_float4(0.f, 0.f, 0.f, 0.f);
   }
+}
+__device__ __forceinline__ void store_chain(float* to, const ChainState& s, int PN) {
+#pragma unroll
+  for (int i = 0; i < kChainVectors; ++i)
+    if (chain_element(i) < PN) *reinterpret_cast<float4*>(to + chain_element(i)) = s.v[i];
+}
+
+// One step of the chain: s holds S_{k-1}, stored as chunk k's starting state at `start`, then
+// S_k = decay S_{k-1} + U_k (decay = exp(a_k)), U_k in shared memory in the state's layout.
+// Split: a vector's 4 hi halves and 4 lo halves go where its group of 8 keeps them.
+template <bool Split>
+__device__ __forceinline__ void chain_step(ChainState& s, const float* added, float decay, float* start, int PN) {
+#pragma unroll
+  for (int i = 0; i < kChainVectors; ++i) {
+    const int e = chain_element(i);
+    if (e >= PN) continue;
+    float4& v = s.v[i];
+    if constexpr (Split) {
+      const SplitPair s01 = split_bf16(v.x, v.y), s23 = split_bf16(v.z, v.w);
+      __nv_bfloat16* group = reinterpret_cast<__nv_bfloat16*>(start + e - e % 8);
+      *reinterpret_cast<uint2*>(group + e % 8) = make_uint2(s01.hi, s23.hi);
+      *reinterpret_cast<uint2*>(group + 8 + e % 8) = make_uint2(s01.lo, s23.lo);
+    } else {
+      *reinterpret_cast<float4*>(start + e) = v;
+    }
+    const float4 u = *reinterpret_cast<const float4*>(added + e);
+    v = make_float4(decay * v.x + u.x, decay * v.y + u.y, decay * v.z + u.z, decay * v.w + u.w);
+  }
+}
+
+// A warp's 16 x 64 accumulators (rows m0, columns n0) into a float (p, n) state.
+__device__ __forceinline__ void store_state(float* state, const ChunkDims& d, const float (&acc)[8][4], int m0, int n0, int lane) {
 #pragma unroll
   for (int nt = 0; nt < 8; ++nt)
 #pragma unroll
     for (int half = 0; half < 2; ++half) {
-      const int pi = m0 + lane / 4 + 8 * half, n = n0 + nt * 8 + col;
-      if (pi < P && n < N) *reinterpret_cast<float2*>(after + pi * N + n) = make_float2(acc[nt][2 * half], acc[nt][2 * half + 1]);
+      const int pi = m0 + lane / 4 + 8 * half, n = n0 + nt * 8 + lane % 4 * 2;
+      if (pi < d.P && n < d.N) *reinterpret_cast<float2*>(state + pi * d.N + n) = make_float2(acc[nt][2 * half], acc[nt][2 * half + 1]);
     }
-  __syncthreads();  // every thread's part of S_c is stored
-  if (threadIdx.x == 0) {
-    __threadfence();
-    release_count(passed, static_cast<unsigned>(k.c + 1));
+}
+
+// After chunk c's own state is summed into acc (the warp's 16 x 64 at m0, n0; last: its decay
+// log): the chain, as the comment above says. staged: 32 KB of shared memory the block no
+// longer uses, for U_k.
+template <bool Split>
+__device__ __forceinline__ void pass_state(const SsdParams& p, const ChunkDims& d, const ChunkScratch& scratch, const StatesBlock& blk, double last, float (&acc)[8][4],
+                                           int m0, int n0, int lane, float* staged) {
+  static __shared__ unsigned carry_on;  // thread 0's finding, for the block (static: one per block on a CPU too)
+  const int64_t head = blk.b * d.H + blk.h;
+  const int PN = static_cast<int>(d.P * d.N);
+  // Chunk k's slot, decay log and flag: (b, chunks, h, ...) from this head's chunk 0, k strides
+  // on (32-bit counts: the chain's loop keeps them beside the state).
+  float* slots = scratch.states + (blk.b * d.chunks * d.H + blk.h) * PN;
+  const float* decays = scratch.decay + blk.b * d.chunks * d.H + blk.h;
+  unsigned* flags = scratch.arrivals + blk.b * d.chunks * d.H + blk.h;
+  const int c = static_cast<int>(blk.c), chunks = static_cast<int>(d.chunks), H = static_cast<int>(d.H);
+  const auto slot_of = [&](int k) { return slots + static_cast<int64_t>(k) * H * PN; };
+  // Has the chain reached chunk c? If not, leave U_c and a_c to it, unless it arrives meanwhile.
+  if (threadIdx.x == 0) carry_on = c == 0 || (load_acquire(flags + c * H) & kStartReady);
+  __syncthreads();
+  if (!carry_on) {
+    store_state(slot_of(c), d, acc, m0, n0, lane);
+    if (threadIdx.x == 0) scratch.decay[(blk.b * d.chunks + c) * d.H + blk.h] = static_cast<float>(last);
+    __syncthreads();
+    if (threadIdx.x == 0) {
+      __threadfence();
+      carry_on = atomicOr(flags + c * H, kOwnStored) & kStartReady;
+      if (carry_on) __threadfence();
+    }
+    __syncthreads();
+    if (!carry_on) return;
+  }
+  // Carry on from S_{c-1} (the initial state, or zeros, for chunk 0) through U_c, then through
+  // the chunks after it that their blocks left.
+  float* ends = scratch.ends + head * PN;
+  ChainState s;
+  load_chain(s, c > 0 ? ends : p.initial_state ? p.initial_state + head * PN : nullptr, PN);
+  store_state(staged, d, acc, m0, n0, lane);
+  __syncthreads();
+  chain_step<Split>(s, staged, expf(static_cast<float>(last)), slot_of(c), PN);
+  for (int k = c + 1;; ++k) {  // s holds S_{k-1}
+    if (k == chunks) {
+      store_chain(p.final_state + head * PN, s, PN);
+      return;
+    }
+    __syncthreads();  // every thread has read carry_on and U_{k-1}
+    if (threadIdx.x == 0) carry_on = load_acquire(flags + k * H) & kOwnStored;
+    __syncthreads();
+    if (!carry_on) {  // leave S_{k-1} to chunk k's block, unless it leaves U_k meanwhile
+      store_chain(ends, s, PN);
+      __syncthreads();
+      if (threadIdx.x == 0) {
+        __threadfence();
+        carry_on = atomicOr(flags + k * H, kStartReady) & kOwnStored;
+        if (carry_on) __threadfence();
+      }
+      __syncthreads();
+      if (!carry_on) return;
+    }
+    // U_k, as its block left it in the slot its starting state goes to: all of it copied (by
+    // cp.async, through L2) before any thread stores over it.
+    float* slot = slot_of(k);
+    const float decay = expf(load_l2(decays + k * H));
+#pragma unroll
+    for (int i = 0; i < kChainVectors; ++i) {
+      const int e = chain_element(i);
+      if (e < PN) cp_async_16(staged + e, slot + e, true);
+    }
+    cp_async_wait_all();
+    __syncthreads();
+    chain_step<Split>(s, staged, decay, slot, PN);
   }
 }
 

@@ -4,7 +4,7 @@
 // property (1e-5 against float64) requires.
 //   chunk states: one block of 8 warps per (head, chunk, row); a warp owns 16 x 64 of (p, n).
 //     The dt scan is float64 and kept in scratch as float64: float32 sums in the hundreds would
-//     cost 1e-5 in every exp(cs_i - cs_j). Then the state passing, chained from block to block
+//     cost 1e-5 in every exp(cs_i - cs_j). Then the state passing, carried from block to block
 //     (pass_state), the starting states kept as float.
 //   chunk C B^T: one block of 4 warps per (64 x 64 tile below or on the diagonal, group, chunk,
 //     row), as in bf16: W = C B^T once per group, kept in scratch in accumulator order.
@@ -15,8 +15,8 @@
 //     reads x's rows in that order (mma.cuh) instead of moving W between lanes. W and x tiles
 //     arrive by cp.async, double-buffered.
 // Shared memory holds the two buffers (C, then the starting state, in their place at first):
-// 70 KB, 3 blocks an SM (ptxas: 148 registers; C B^T and chunk states 64, with 16- and
-// 24-byte spills). Computing C B^T per head, as before, it held C, the state and x (88 KB, 2 blocks an
+// 70 KB, 3 blocks an SM (ptxas: 149 registers; C B^T 64 with 16-byte spills, chunk states
+// 64). Computing C B^T per head, as before, it held C, the state and x (88 KB, 2 blocks an
 // SM) and took 25.9 ms at 64k tokens on the H200 where this takes 11.7; the same outputs stage
 // at 2 blocks an SM, unspilled at 176 registers, took 15.96 ms against 14.50 at 3
 // (reports/perf/README.md).
@@ -68,7 +68,7 @@ __device__ __forceinline__ SplitFragment split_fragment(const uint32_t (&raw)[4]
 __global__ void __launch_bounds__(kStatesThreads, 4) chunk_states_tf32(SsdParams p, ChunkScratch scratch) {
   extern __shared__ __align__(16) unsigned char shared[];
   const ChunkDims d(p);
-  const StatesBlock block(d, take_ticket(scratch.ticket));
+  const StatesBlock block(d);
   const auto [h, c, b, g, len] = block;
   double* cumsum = reinterpret_cast<double*>(shared);            // (padded Q)
   float* dts = reinterpret_cast<float*>(cumsum + padded_q(d));   // (padded Q)
@@ -110,7 +110,8 @@ __global__ void __launch_bounds__(kStatesThreads, 4) chunk_states_tf32(SsdParams
       mma_3xtf32_each(acc, a.hi, a.lo, b0, b1);
     }
   }
-  pass_state<false>(p, d, scratch, block, last, acc, m0, n0, lane);
+  static_assert(sizeof(float) * kTile * (kLdXs + kLdB) >= kStagedBytes, "X' and B's room stages a state");
+  pass_state<false>(p, d, scratch, block, last, acc, m0, n0, lane, xs);
 }
 
 // One block of 4 warps per (tile pair, group, chunk, row), as kernel4's chunk_cb_mma: a warp's
