@@ -273,8 +273,8 @@ __device__ __forceinline__ void bracketed_w(float (&w)[kTile / 8][4], const floa
 // 0.31 + 0.14 at 16k, ncu), so any order of the blocks is right (kernels/emulate runs them
 // scrambled). Who carries chunk k on is settled by scratch.arrivals[k] (b, chunks, h), zeroed
 // before the launch: its block sets kOwnStored, the chain's carrier kStartReady, each by one
-// atomicOr, and the second to set its bit carries on (chunk k's block peeks at the bit first,
-// which spares it storing U_k when the chain is there already, as it mostly is).
+// atomicOr, and the second to set its bit carries on (a peek at the bit first spares the
+// store and the atomic when the other is already there).
 constexpr unsigned kOwnStored = 1, kStartReady = 2;
 inline size_t end_floats(const SsdParams& p) {
   const ChunkDims d(p);
@@ -382,17 +382,20 @@ __device__ __forceinline__ void pass_state(const SsdParams& p, const ChunkDims& 
       store_chain(p.final_state + head * PN, s, PN);
       return;
     }
-    // Leave S_{k-1} to chunk k's block, unless it has left U_k (no peek at its flag first: an L2
-    // round trip for a block that, started after this one, has mostly not).
-    store_chain(ends, s, PN);
-    __syncthreads();  // every thread has stored its part of S_{k-1}, and read U_{k-1}
-    if (threadIdx.x == 0) {
-      __threadfence();
-      carry_on = atomicOr(flags + k * H, kStartReady) & kOwnStored;
-      if (carry_on) __threadfence();
-    }
+    __syncthreads();  // every thread has read carry_on and U_{k-1}
+    if (threadIdx.x == 0) carry_on = load_acquire(flags + k * H) & kOwnStored;
     __syncthreads();
-    if (!carry_on) return;
+    if (!carry_on) {  // leave S_{k-1} to chunk k's block, unless it leaves U_k meanwhile
+      store_chain(ends, s, PN);
+      __syncthreads();
+      if (threadIdx.x == 0) {
+        __threadfence();
+        carry_on = atomicOr(flags + k * H, kStartReady) & kOwnStored;
+        if (carry_on) __threadfence();
+      }
+      __syncthreads();
+      if (!carry_on) return;
+    }
     // U_k, as its block left it in the slot its starting state goes to: all of it copied (by
     // cp.async, through L2) before any thread stores over it.
     float* slot = slot_of(k);
