@@ -338,6 +338,22 @@ __device__ __forceinline__ void store_state(float* state, const ChunkDims& d, co
     }
 }
 
+// Sets this block's bit (mine) on a chunk's flag, once every thread's stores are made and
+// fenced, and returns to every thread whether the other party's bit was there already: then
+// this block is the second to arrive and carries the chain on, what the other stored visible
+// to it (the fence after the atomic).
+__device__ __forceinline__ bool second_to_flag(unsigned* flag, unsigned mine, unsigned other) {
+  static __shared__ unsigned second;  // static: one per block on a CPU too
+  __syncthreads();  // every thread's stores are made, and every thread has read `second` before
+  if (threadIdx.x == 0) {
+    __threadfence();
+    second = atomicOr(flag, mine) & other;
+    if (second) __threadfence();
+  }
+  __syncthreads();
+  return second != 0;
+}
+
 // After chunk c's own state is summed into acc (the warp's 16 x 64 at m0, n0; last: its decay
 // log): the chain, as the comment above says. staged: 32 KB of shared memory the block no
 // longer uses, for U_k.
@@ -360,14 +376,7 @@ __device__ __forceinline__ void pass_state(const SsdParams& p, const ChunkDims& 
   if (!carry_on) {
     store_state(slot_of(c), d, acc, m0, n0, lane);
     if (threadIdx.x == 0) scratch.decay[(blk.b * d.chunks + c) * d.H + blk.h] = static_cast<float>(last);
-    __syncthreads();
-    if (threadIdx.x == 0) {
-      __threadfence();
-      carry_on = atomicOr(flags + c * H, kOwnStored) & kStartReady;
-      if (carry_on) __threadfence();
-    }
-    __syncthreads();
-    if (!carry_on) return;
+    if (!second_to_flag(flags + c * H, kOwnStored, kStartReady)) return;
   }
   // Carry on from S_{c-1} (the initial state, or zeros, for chunk 0) through U_c, then through
   // the chunks after it that their blocks left.
@@ -387,14 +396,7 @@ __device__ __forceinline__ void pass_state(const SsdParams& p, const ChunkDims& 
     __syncthreads();
     if (!carry_on) {  // leave S_{k-1} to chunk k's block, unless it leaves U_k meanwhile
       store_chain(ends, s, PN);
-      __syncthreads();
-      if (threadIdx.x == 0) {
-        __threadfence();
-        carry_on = atomicOr(flags + k * H, kStartReady) & kOwnStored;
-        if (carry_on) __threadfence();
-      }
-      __syncthreads();
-      if (!carry_on) return;
+      if (!second_to_flag(flags + k * H, kStartReady, kOwnStored)) return;
     }
     // U_k, as its block left it in the slot its starting state goes to: all of it copied (by
     // cp.async, through L2) before any thread stores over it.
