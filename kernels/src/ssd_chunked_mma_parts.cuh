@@ -366,7 +366,7 @@ __device__ __forceinline__ void pass_state(const SsdParams& p, const ChunkDims& 
   // Chunk k's slot, decay log and flag: (b, chunks, h, ...) from this head's chunk 0, k strides
   // on (32-bit counts: the chain's loop keeps them beside the state).
   float* slots = scratch.states + (blk.b * d.chunks * d.H + blk.h) * PN;
-  const float* decays = scratch.decay + blk.b * d.chunks * d.H + blk.h;
+  float* decays = scratch.decay + blk.b * d.chunks * d.H + blk.h;
   unsigned* flags = scratch.arrivals + blk.b * d.chunks * d.H + blk.h;
   const int c = static_cast<int>(blk.c), chunks = static_cast<int>(d.chunks), H = static_cast<int>(d.H);
   const auto slot_of = [&](int k) { return slots + static_cast<int64_t>(k) * H * PN; };
@@ -375,7 +375,7 @@ __device__ __forceinline__ void pass_state(const SsdParams& p, const ChunkDims& 
   __syncthreads();
   if (!carry_on) {
     store_state(slot_of(c), d, acc, m0, n0, lane);
-    if (threadIdx.x == 0) scratch.decay[(blk.b * d.chunks + c) * d.H + blk.h] = static_cast<float>(last);
+    if (threadIdx.x == 0) decays[c * H] = static_cast<float>(last);
     if (!second_to_flag(flags + c * H, kOwnStored, kStartReady)) return;
   }
   // Carry on from S_{c-1} (the initial state, or zeros, for chunk 0) through U_c, then through
