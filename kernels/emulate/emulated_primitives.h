@@ -86,3 +86,21 @@ inline float4 load_l2_vector(const float* p) {
   if (reinterpret_cast<uintptr_t>(p) % sizeof(float4) != 0) ::emulate::fail("float4 load not 16-byte aligned", p);
   return *reinterpret_cast<const float4*>(p);
 }
+
+// Shared-memory addresses: the block's dynamic shared memory as a window starting at 528, not
+// on a 1024-byte boundary (on the GPU, where it starts is the driver's), so the kernels' own
+// alignment of swizzled tiles is exercised; wgmma's descriptors and the loads that read a tile
+// by them use these. The tensor cores' proxy has no separate view to fence here.
+constexpr uint32_t kSharedWindowStart = 528;
+inline uint32_t shared_address(const void* p) {
+  ::emulate::check_shared(p, 1, "shared address outside the block's dynamic shared memory");
+  return kSharedWindowStart + static_cast<uint32_t>(static_cast<const unsigned char*>(p) - ::emulate::shared_region.begin);
+}
+inline uint16_t load_shared_u16(uint32_t address) {
+  const unsigned char* at = ::emulate::shared_region.begin + (address - kSharedWindowStart);
+  ::emulate::check_shared(at, 2, "wgmma operand outside the block's dynamic shared memory");
+  uint16_t v;
+  std::memcpy(&v, at, 2);
+  return v;
+}
+inline void fence_proxy_async() {}

@@ -79,6 +79,86 @@ __device__ __forceinline__ void mma_tf32(float (&d)[4], const uint32_t (&a)[4], 
                : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
                : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
 }
+
+// What cp.async and plain stores left in shared memory made visible to the tensor cores'
+// own reads (wgmma's operands go through the async proxy): each writing thread, before the
+// barrier that the products wait behind.
+__device__ __forceinline__ void fence_proxy_async() { asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory"); }
+__device__ __forceinline__ uint16_t load_shared_u16(uint32_t address) {
+  uint16_t v;
+  asm volatile("ld.shared.u16 %0, [%1];\n" : "=h"(v) : "r"(address));
+  return v;
+}
+#endif
+
+// Tiles the tensor cores read from shared memory (wgmma's B) are rows of 128 bytes in
+// 128-byte swizzle: the 16-byte vector v of row r stored at vector v ^ (r % 8) of its row, 8
+// rows a 1024-byte group, the tile starting on a 1024-byte boundary. So an ldmatrix or a copy
+// of 8 rows touches every bank once, without padding.
+__host__ __device__ constexpr uint32_t swizzled_offset(uint32_t linear) { return linear ^ (linear >> 7 & 7) << 4; }
+template <typename T>
+__host__ __device__ constexpr int swizzled_element(int row, int col) {
+  constexpr int kPerVector = 16 / sizeof(T), kPerRow = 128 / sizeof(T);
+  return row * kPerRow + (col / kPerVector ^ row % 8) * kPerVector + col % kPerVector;
+}
+// wgmma's descriptor of a swizzled tile at `tile` (its shared-memory address): 8-row groups
+// 1024 bytes apart (the stride byte offset; the leading one, unused by these layouts, the
+// same), 128-byte swizzle (bits 62-63 = 1).
+__device__ __forceinline__ uint64_t matrix_descriptor(const void* tile) {
+  constexpr uint64_t kGroup = 1024 >> 4;
+  return (shared_address(tile) & 0x3ffff) >> 4 | kGroup << 16 | kGroup << 32 | uint64_t{1} << 62;
+}
+
+#if defined(__CUDA_ARCH_FEAT_SM90_ALL) && !defined(SSDCHECK_EMULATE)
+// wgmma (sm_90a): a warpgroup's products run asynchronously. fence before the first product
+// of a batch (the accumulators or A registers were written since), commit the batch, wait for
+// it before its accumulators are read or its shared-memory operands overwritten.
+__device__ __forceinline__ void wgmma_fence() { asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory"); }
+__device__ __forceinline__ void wgmma_commit() { asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory"); }
+__device__ __forceinline__ void wgmma_wait() { asm volatile("wgmma.wait_group.sync.aligned 0;\n" ::: "memory"); }
+
+// d += a b over the warpgroup (64 x 64 += 64 x 16 . 16 x 64): each warp's 16 rows of A in its
+// registers (the m16n8k16 A fragment) and of d (8 accumulator tiles of 16 x 8, as mma.sync
+// leaves them); B in shared memory, described by `b` (matrix_descriptor), read n-major
+// (TransB: stored (k, n), n contiguous) or k-major (stored (n, k)).
+template <bool TransB>
+__device__ __forceinline__ void wgmma_bf16(float (&d)[8][4], const uint32_t (&a)[4], uint64_t b) {
+  asm volatile(
+      "{\n.reg .pred p;\nsetp.ne.b32 p, 1, 0;\n"
+      "wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 "
+      "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, "
+      "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31}, "
+      "{%32, %33, %34, %35}, %36, p, 1, 1, %37;\n}\n"
+      : "+f"(d[0][0]), "+f"(d[0][1]), "+f"(d[0][2]), "+f"(d[0][3]), "+f"(d[1][0]), "+f"(d[1][1]), "+f"(d[1][2]), "+f"(d[1][3]),
+        "+f"(d[2][0]), "+f"(d[2][1]), "+f"(d[2][2]), "+f"(d[2][3]), "+f"(d[3][0]), "+f"(d[3][1]), "+f"(d[3][2]), "+f"(d[3][3]),
+        "+f"(d[4][0]), "+f"(d[4][1]), "+f"(d[4][2]), "+f"(d[4][3]), "+f"(d[5][0]), "+f"(d[5][1]), "+f"(d[5][2]), "+f"(d[5][3]),
+        "+f"(d[6][0]), "+f"(d[6][1]), "+f"(d[6][2]), "+f"(d[6][3]), "+f"(d[7][0]), "+f"(d[7][1]), "+f"(d[7][2]), "+f"(d[7][3])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b), "n"(TransB ? 1 : 0));
+}
+#else
+// Without wgmma (compute_90 PTX for later GPUs, and kernels/emulate): the same product a warp
+// at a time, 8 mma.sync, B read from shared memory as the descriptor lays it out
+// (swizzled_offset). Nothing runs asynchronously, so the fence, commit and wait are empty.
+__device__ __forceinline__ void wgmma_fence() {}
+__device__ __forceinline__ void wgmma_commit() {}
+__device__ __forceinline__ void wgmma_wait() {}
+__device__ __forceinline__ uint32_t b_pair(uint32_t lo, uint32_t hi) { return lo | hi << 16; }
+template <bool TransB>
+__device__ __forceinline__ void wgmma_bf16(float (&d)[8][4], const uint32_t (&a)[4], uint64_t b) {
+  const uint32_t start = static_cast<uint32_t>(b & 0x3fff) << 4, groups = static_cast<uint32_t>(b >> 32 & 0x3fff) << 4;
+  const int lane = threadIdx.x % 32, g = lane / 4, t = lane % 4;
+  // B (k, n) from rows of 128 bytes: n-major, rows are k (8 a group, groups `groups` apart);
+  // k-major, rows are n.
+  const auto element = [&](int k, int n) {
+    const uint32_t linear = TransB ? start + k / 8 * groups + k % 8 * 128 + n * 2 : start + n / 8 * groups + n % 8 * 128 + k * 2;
+    return load_shared_u16(swizzled_offset(linear));
+  };
+#pragma unroll
+  for (int nt = 0; nt < 8; ++nt) {
+    const int n = nt * 8 + g;
+    mma_bf16(d[nt], a, b_pair(element(2 * t, n), element(2 * t + 1, n)), b_pair(element(2 * t + 8, n), element(2 * t + 9, n)));
+  }
+}
 #endif
 
 // (v0, v1) as bf16 pairs hi + lo, hi = bf16(v), lo = bf16(v - hi): 16 significant bits, so a
@@ -143,16 +223,19 @@ __device__ __forceinline__ void mma_3xtf32_each(float (&d)[N][4], const uint32_t
 }
 
 // Steps of one slot of a (b, l, slots, width) tensor of T into (Rows, Ld) tiles by 16-byte
-// cp.async; steps past len and columns past width are zeros. width must be a whole number of
-// 16-byte vectors. A thread keeps one column and steps down the rows, from a source pointer
+// cp.async, or with Swizzled into swizzled rows of 128 bytes (swizzled_element; Ld is then
+// those 128 bytes); steps past len and columns past width are zeros. width must be a whole
+// number of 16-byte vectors. A thread keeps one column and steps down the rows, from a source pointer
 // computed once: computing every address afresh was 15 integer instructions a copy, the
 // largest share of chunk outputs' instructions (SASS, kernel4), and a stage that copies a tile
 // per loop pass still spent 60 of a pass's 580 on it.
-template <typename T, int Rows, int Width, int Ld, int Threads>
+template <typename T, int Rows, int Width, int Ld, int Threads, bool Swizzled = false>
 struct StepCopy {
   static constexpr int kPerVector = 16 / sizeof(T), kVectors = Width / kPerVector;
   static_assert(Threads % kVectors == 0 && Rows % (Threads / kVectors) == 0, "the tile's vectors split evenly over the threads");
   static constexpr int kRowsPerPass = Threads / kVectors;
+  // A pass moves the thread by whole 8-row groups, where the swizzle repeats.
+  static_assert(!Swizzled || (Ld * sizeof(T) == 128 && kRowsPerPass % 8 == 0), "swizzled rows of 128 bytes, 8 rows a pass");
   const T* src;        // the tensor (the address zero-filling copies name)
   const T* row0;       // the thread's element of the chunk's step r0
   int64_t stride;      // elements from one step to the next
@@ -166,7 +249,7 @@ struct StepCopy {
     stride = slots * width;
     row0 = tensor + ((b * d.L + c * d.Q + r0) * slots + slot) * width + k;
     rows_left = static_cast<int>(len - r0);
-    at = r0 * Ld + k;
+    at = Swizzled ? swizzled_element<T>(r0, k) : r0 * Ld + k;
     column = k < width;
   }
   // Steps [first, first + Rows) of the chunk into dst (not committed).

@@ -46,7 +46,8 @@ using namespace kernel4_parts;
 using bf16 = __nv_bfloat16;
 
 // Row strides in bf16: +8 (16 bytes) puts the 8 rows of an ldmatrix in different banks.
-constexpr int kLdP = kP + 8, kLdN = kN + 8, kLdH = kN / 2 + 8;
+constexpr int kLdP = kP + 8, kLdN = kN + 8;
+constexpr int kSwizzledRow = 128 / sizeof(bf16);  // a swizzled row (mma.cuh): 64 values
 
 // The row and column a lane addresses in a stored 16 x 16 block for ldmatrix_x4, with the four
 // 8 x 8 matrices taken down first, (0, 0) (8, 0) (0, 8) (8, 8), or across first, (0, 0) (0, 8)
@@ -175,42 +176,46 @@ __global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParam
   if (tile.empty()) return;  // the whole block leaves
   const int64_t h = tile.h, c = tile.c, b = tile.b, g = tile.g, len = tile.len;
   const int i0 = tile.i0;
-  float* cumsum = reinterpret_cast<float*>(shared);     // (padded Q)
-  float* dts = cumsum + padded_q(d);                    // (padded Q)
-  float* column_factors = dts + padded_q(d);            // (padded Q) factors_to_row_tile's
-  // Two buffers of a 64-step tile, W (kCbTileFloats, fragment order) then x (kTile, kLdP), for
-  // tile t + 1 to land in one while tile t is used from the other (even tiles in the second).
-  // Before them, the first holds C of the tile's rows (kTile, kLdN) until they are in
-  // registers, then the second half of n of the starting state; the second holds its first
-  // half, each half hi (kP, kLdH) then lo: each copy lands while the one before it is
-  // multiplied (the second half's copy, after the first half's product in the same buffer,
-  // waited whole). 53 KB in all for chunk 256: 4 blocks an SM.
+  // Two buffers of a 64-step tile, x (kTile x 64, swizzled: wgmma reads it) then W
+  // (kCbTileFloats, fragment order), for tile t + 1 to land in one while tile t is used from the
+  // other (even tiles in the second). Before them, the first holds C of the tile's rows (kTile,
+  // kLdN) until they are in registers, then the second half of n of the starting state; the
+  // second holds its first half, each half hi (kP x 64, swizzled) then lo: each copy lands while
+  // the one before it is multiplied. The buffers start on a 1024-byte boundary of the
+  // shared-memory window (the swizzle's), the scan after them. 52 KB in all for chunk 256: 4
+  // blocks an SM.
+  constexpr int kXSlots = kTile * kSwizzledRow, kPlaneSlots = kP * kSwizzledRow;
   constexpr int kWSlots = kCbTileFloats * sizeof(float) / sizeof(bf16);  // W's room, in bf16 slots
-  constexpr int kBufferSlots = kWSlots + kTile * kLdP;
-  static_assert(kTile * kLdN <= kBufferSlots && 2 * kP * kLdH <= kBufferSlots, "a buffer holds W and x, C, or half the state");
-  bf16* first = reinterpret_cast<bf16*>(column_factors + padded_q(d));
+  constexpr int kBufferSlots = kXSlots + kWSlots;
+  static_assert(kTile * kLdN <= kBufferSlots && 2 * kPlaneSlots <= kBufferSlots, "a buffer holds x and W, C, or half the state");
+  static_assert(kBufferSlots * sizeof(bf16) % 1024 == 0 && kXSlots * sizeof(bf16) % 1024 == 0, "swizzled tiles stay on 1024-byte boundaries");
+  bf16* first = reinterpret_cast<bf16*>(shared + (1024 - shared_address(shared) % 1024) % 1024);
   bf16* second = first + kBufferSlots;
+  float* cumsum = reinterpret_cast<float*>(second + kBufferSlots);  // (padded Q)
+  float* dts = cumsum + padded_q(d);                                 // (padded Q)
+  float* column_factors = dts + padded_q(d);                         // (padded Q) factors_to_row_tile's
   const auto buffer = [&](int t) { return t % 2 == 0 ? second : first; };
   const bf16* x = static_cast<const bf16*>(p.x);
   const int row_tile = i0 / kTile;
   const float* cb_first = cb_tile(scratch, d, b, c, g, row_tile * (row_tile + 1) / 2);  // the row tile's W tiles, in order
-  const StepCopy<bf16, kTile, kP, kLdP, kOutputsThreads> x_steps(x, d, b, c, h, d.H, d.P, len);
+  const StepCopy<bf16, kTile, kP, kSwizzledRow, kOutputsThreads, true> x_steps(x, d, b, c, h, d.H, d.P, len);
   const auto issue_tile = [&](int t) {
-    copy_cb_tile<kOutputsThreads>(reinterpret_cast<float*>(buffer(t)), cb_first + t * kCbTileFloats);
-    x_steps(buffer(t) + kWSlots, t * kTile);
+    x_steps(buffer(t), t * kTile);
+    copy_cb_tile<kOutputsThreads>(reinterpret_cast<float*>(buffer(t) + kXSlots), cb_first + t * kCbTileFloats);
     cp_async_commit();
   };
   // Half of the starting state, n in [half kN / 2, + kN / 2), as pass_state kept it
   // split (each 8 values: their bf16 hi halves, then their lo halves, 16 bytes each): copied
   // as it is, 16 bytes a thread through L1 (cp_async_16_l1), lanes in pairs taking the two
-  // halves of a 32-byte sector. A thread keeps its half of a group of 8 columns and steps down
-  // the rows from a pointer computed once.
+  // halves of a 32-byte sector, into the hi and lo planes. A thread keeps its half of a group
+  // of 8 columns and steps down the rows (8 a pass: the swizzle repeats) from a pointer
+  // computed once.
   constexpr int kCopiesPerRow = kN / 2 / 8 * 2, kRowsPerPass = kOutputsThreads / kCopiesPerRow;  // 16 a half row: 8 rows a pass
-  static_assert(kP % kRowsPerPass == 0, "the state's rows split evenly over the passes");
+  static_assert(kP % kRowsPerPass == 0 && kRowsPerPass % 8 == 0, "the state's rows split evenly over the passes, whole 8-row groups");
   const int state_row = threadIdx.x / kCopiesPerRow, state_col = threadIdx.x % kCopiesPerRow / 2 * 8, lo_half = threadIdx.x % 2;
   const float* slot = scratch.states + ((b * d.chunks + c) * d.H + h) * d.P * d.N;  // (p, n)
   const float* start = slot + state_row * d.N + state_col + lo_half * 4;
-  const int state_at = lo_half * kP * kLdH + state_row * kLdH + state_col;
+  const int state_at = lo_half * kPlaneSlots + swizzled_element<bf16>(state_row, state_col);
   const int64_t state_pass = kRowsPerPass * d.N;
   const auto stage_state = [&](int half, bf16* to) {
     const bool column = half * (kN / 2) + state_col < d.N;
@@ -218,7 +223,7 @@ __global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParam
 #pragma unroll
     for (int i = 0; i < kP / kRowsPerPass; ++i, from += state_pass) {
       const bool valid = column && state_row + i * kRowsPerPass < d.P;
-      cp_async_16_l1(to + state_at + i * kRowsPerPass * kLdH, valid ? from : slot, valid);
+      cp_async_16_l1(to + state_at + i * kRowsPerPass * kSwizzledRow, valid ? from : slot, valid);
     }
     cp_async_commit();
   };
@@ -228,6 +233,7 @@ __global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParam
   const float D = p.D ? p.D[h] : 0.f;
   load_scan<kOutputsThreads>(d, tile, scratch.cumsum, scratch.dts, cumsum, dts);
   cp_async_wait_all();
+  fence_proxy_async();  // the state's first half, for wgmma
   __syncthreads();
   factors_to_row_tile<kOutputsThreads>(cumsum, dts, i0, column_factors);  // the tiles below the diagonal's steps
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
@@ -238,62 +244,59 @@ __global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParam
   __syncthreads();  // C is in every warp's registers (its buffer takes the state's second half), column_factors are written
   stage_state(1, first);
   float acc[kP / 8][4] = {};  // y of the 16 rows: 8 tiles of 8 columns of p
-  // From the starting state: C S^T, S stored (p, n) is the B operand as (n, k) rows; half of n
-  // at a time, its hi plane at `hi`, lo after it.
+  // From the starting state: C S^T, S stored (p, n) k-major, the lo plane's products then the
+  // hi plane's for each 16 of n (32 bytes along the swizzled rows); half of n at a time.
   const auto multiply_state_half = [&](int half, const bf16* hi) {
-    const bf16* lo = hi + kP * kLdH;
+    const uint64_t hi_desc = matrix_descriptor(hi), lo_desc = matrix_descriptor(hi + kPlaneSlots);
+    wgmma_fence();
 #pragma unroll
     for (int kh = 0; kh < kN / 32; ++kh) {
       const int ks = half * (kN / 32) + kh;
-      uint32_t bh[kP / 8][2], bl[kP / 8][2];
-#pragma unroll
-      for (int nt2 = 0; nt2 < kP / 16; ++nt2) {
-        uint32_t h4[4], l4[4];
-        const int at = (nt2 * 16 + across_row(lane)) * kLdH + kh * 16 + across_col(lane);
-        ldmatrix_x4(h4, hi + at);
-        ldmatrix_x4(l4, lo + at);
-        bh[2 * nt2][0] = h4[0], bh[2 * nt2][1] = h4[1], bh[2 * nt2 + 1][0] = h4[2], bh[2 * nt2 + 1][1] = h4[3];
-        bl[2 * nt2][0] = l4[0], bl[2 * nt2][1] = l4[1], bl[2 * nt2 + 1][0] = l4[2], bl[2 * nt2 + 1][1] = l4[3];
-      }
-      mma_bf16_split_b(acc, cf[ks], bh, bl);
+      wgmma_bf16<false>(acc, cf[ks], lo_desc + kh * 2);  // the descriptor's address counts 16 bytes
+      wgmma_bf16<false>(acc, cf[ks], hi_desc + kh * 2);
     }
+    wgmma_commit();
+    wgmma_wait();
   };
   multiply_state_half(0, second);
   __syncthreads();  // the first half is consumed: tile 0 takes its buffer
   issue_tile(0);
   cp_async_wait_group<1>();  // the second half has landed; tile 0 may be in flight
+  fence_proxy_async();
   __syncthreads();
   multiply_state_half(1, first);
   const float csa = cumsum[ia], csb = cumsum[ib];
   // y += W x for one 64-step tile, W = C B^T (chunk_cb_mma's, the warp's own fragments) with
-  // the bracket (bracketed_w).
+  // the bracket (bracketed_w), x stored (steps, p) n-major, 16 steps (2048 bytes) a product.
+  // Two accumulator tiles side by side are one A fragment (mma.cuh); each 16 steps' lo products
+  // before their hi ones. Every warp multiplies the whole tile (wgmma is the warpgroup's): on
+  // the diagonal, the column tiles past a warp's rows are zeros.
   const auto multiply_tile = [&](int t, auto diagonal) {
     constexpr bool kDiagonal = decltype(diagonal)::value;
     const int j0 = t * kTile;
-    const float* ws = reinterpret_cast<const float*>(buffer(t));  // W of the tile's steps
-    const bf16* xs = buffer(t) + kWSlots;  // (kTile, kLdP) x of them
-    const int reach = column_tiles_reached(kDiagonal, warp);
+    const uint64_t x_desc = matrix_descriptor(buffer(t));
     float w[kTile / 8][4];  // W = C B^T: 16 rows x 64 steps
-    bracketed_w<kDiagonal>(w, ws, cumsum, dts, column_factors, j0, ia, csa, csb, warp, lane);
-    // y += W x: two accumulator tiles side by side are one A fragment (mma.cuh).
+    bracketed_w<kDiagonal>(w, reinterpret_cast<const float*>(buffer(t) + kXSlots), cumsum, dts, column_factors, j0, ia, csa, csb, warp, lane);
+    uint32_t whi[kTile / 16][4], wlo[kTile / 16][4];
 #pragma unroll
     for (int kt = 0; kt < kTile / 16; ++kt) {
-      if (2 * kt >= reach) continue;  // warp-uniform
       const SplitPair s0 = split_bf16(w[2 * kt][0], w[2 * kt][1]), s1 = split_bf16(w[2 * kt][2], w[2 * kt][3]);
       const SplitPair s2 = split_bf16(w[2 * kt + 1][0], w[2 * kt + 1][1]), s3 = split_bf16(w[2 * kt + 1][2], w[2 * kt + 1][3]);
-      const uint32_t whi[4] = {s0.hi, s1.hi, s2.hi, s3.hi}, wlo[4] = {s0.lo, s1.lo, s2.lo, s3.lo};
-      uint32_t xb[kP / 8][2];  // x stored (steps, p) = (k, n): .trans gives two 8-column tiles a load
-#pragma unroll
-      for (int nt2 = 0; nt2 < kP / 16; ++nt2) {
-        uint32_t four[4];
-        ldmatrix_x4_trans(four, xs + (kt * 16 + down_row(lane)) * kLdP + nt2 * 16 + down_col(lane));
-        xb[2 * nt2][0] = four[0], xb[2 * nt2][1] = four[1], xb[2 * nt2 + 1][0] = four[2], xb[2 * nt2 + 1][1] = four[3];
-      }
-      mma_bf16_split_a(acc, whi, wlo, xb);
+      whi[kt][0] = s0.hi, whi[kt][1] = s1.hi, whi[kt][2] = s2.hi, whi[kt][3] = s3.hi;
+      wlo[kt][0] = s0.lo, wlo[kt][1] = s1.lo, wlo[kt][2] = s2.lo, wlo[kt][3] = s3.lo;
     }
+    wgmma_fence();
+#pragma unroll
+    for (int kt = 0; kt < kTile / 16; ++kt) {
+      wgmma_bf16<true>(acc, wlo[kt], x_desc + kt * 128);
+      wgmma_bf16<true>(acc, whi[kt], x_desc + kt * 128);
+    }
+    wgmma_commit();
+    wgmma_wait();  // before the accumulators are scaled or stored, and the buffer refilled
   };
   sum_row_tile(acc, cumsum, i0, csa, csb, issue_tile, multiply_tile);
-  store_outputs<bf16>(p, d, tile, acc, ia, lane, D, buffer(i0 / kTile) + kWSlots, kLdP);
+  const bf16* xs = buffer(i0 / kTile);  // the diagonal tile's x, swizzled
+  store_outputs<bf16>(p, d, tile, acc, ia, lane, D, [&](int r, int col) { return load_pair(xs + swizzled_element<bf16>(r, col)); });
 }
 
 // 16-byte copies need p and n in whole 8s (row starts stay 16-byte aligned).
@@ -304,7 +307,8 @@ inline size_t states_shared_bytes(const SsdParams& p) {
 }
 inline size_t cb_shared_bytes() { return sizeof(bf16) * 2 * kTile * kLdN; }
 inline size_t outputs_shared_bytes(const SsdParams& p) {
-  return 3 * sizeof(float) * padded_q(ChunkDims(p)) + 2 * (kCbTileFloats * sizeof(float) + sizeof(bf16) * kTile * kLdP);
+  constexpr size_t kAlignment = 1024 - 16;  // at most, to the first 1024-byte boundary
+  return kAlignment + 2 * (kCbTileFloats * sizeof(float) + sizeof(bf16) * kTile * kSwizzledRow) + 3 * sizeof(float) * padded_q(ChunkDims(p));
 }
 
 }  // namespace kernel4
