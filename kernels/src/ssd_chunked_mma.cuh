@@ -259,10 +259,10 @@ __global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParam
     wgmma_wait();
   };
   multiply_state_half(0, second);
-  cp_async_wait_group<0>();  // the second half, copied during the first half's products
-  fence_proxy_async();       // before tile 0 is issued: the fence orders no copy in flight
-  __syncthreads();           // the first half is consumed: tile 0 takes its buffer
+  __syncthreads();  // the first half is consumed: tile 0 takes its buffer
   issue_tile(0);
+  cp_async_wait_group<1>();  // the second half has landed; tile 0 may be in flight
+  fence_proxy_async();
   __syncthreads();
   multiply_state_half(1, first);
   const float csa = cumsum[ia], csb = cumsum[ib];
@@ -294,7 +294,7 @@ __global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParam
     wgmma_commit();
     wgmma_wait();  // before the accumulators are scaled or stored, and the buffer refilled
   };
-  sum_row_tile<true>(acc, cumsum, i0, csa, csb, issue_tile, multiply_tile);
+  sum_row_tile(acc, cumsum, i0, csa, csb, issue_tile, multiply_tile);
   const bf16* xs = buffer(i0 / kTile);  // the diagonal tile's x, swizzled
   store_outputs<bf16>(p, d, tile, acc, ia, lane, D, [&](int r, int col) { return load_pair(xs + swizzled_element<bf16>(r, col)); });
 }

@@ -174,23 +174,18 @@ __device__ __forceinline__ float keep_if(bool keep, float v) { return __uint_as_
 
 // An outputs block's loop over its row tile's 64-step tiles, double-buffered: tile t + 1 is
 // issued (issue(t + 1) commits its copies) while tile t is used (use(t)); the barriers keep a
-// buffer from being refilled while a warp still reads it. Tile 0 is issued before. ForWgmma:
-// what cp.async wrote is fenced for the tensor cores' reads (fence_proxy_async), after tile t
-// has landed and before tile t + 1 is issued, so the fence orders no copy still in flight.
-template <bool ForWgmma, typename Issue, typename Use>
+// buffer from being refilled while a warp still reads it. Tile 0 is issued before.
+template <typename Issue, typename Use>
 __device__ __forceinline__ void double_buffered_tiles(int tiles, const Issue& issue, const Use& use) {
   for (int t = 0; t < tiles; ++t) {
     __syncthreads();  // the buffer tile t + 1 goes to is consumed (tile t - 1, or the state)
-    if constexpr (ForWgmma) {
-      cp_async_wait_group<0>();  // tile t, issued a tile before
-      fence_proxy_async();
-      if (t + 1 < tiles) issue(t + 1);
-    } else if (t + 1 < tiles) {
+    if (t + 1 < tiles) {
       issue(t + 1);
       cp_async_wait_group<1>();  // tile t has landed, t + 1 may still be in flight
     } else {
       cp_async_wait_group<0>();
     }
+    fence_proxy_async();  // for wgmma's reads of it
     __syncthreads();
     use(t);
   }
@@ -213,14 +208,13 @@ __device__ __forceinline__ void scale_rows(float (&acc)[Tiles][4], float ea, flo
 // the 64-step tiles, double-buffered (issue(t) commits tile t's copies), multiplied in by
 // multiply(t, diagonal) (diagonal: std::true_type on the row tile's own tile), with the row
 // factor exp(cs_i - cs_r) applied once, before the diagonal tile, to the state's term and all
-// the tiles below it together. csa, csb: cs of the thread's two rows; ForWgmma as
-// double_buffered_tiles takes it.
-template <bool ForWgmma, typename Sum, typename Issue, typename Multiply>
+// the tiles below it together. csa, csb: cs of the thread's two rows.
+template <typename Sum, typename Issue, typename Multiply>
 __device__ __forceinline__ void sum_row_tile(float (&acc)[8][4], const Sum* cumsum, int i0, Sum csa, Sum csb, const Issue& issue, const Multiply& multiply) {
   const Sum cs_r = row_tile_reference(cumsum, i0);
   const float to_reference = exp_nonpositive(cs_r);
   scale_rows(acc, to_reference, to_reference);
-  double_buffered_tiles<ForWgmma>(i0 / kTile + 1, issue, [&](int t) {
+  double_buffered_tiles(i0 / kTile + 1, issue, [&](int t) {
     if (t * kTile < i0) {
       multiply(t, std::false_type());
       return;
