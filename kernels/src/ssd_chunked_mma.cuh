@@ -217,12 +217,13 @@ __global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParam
   const float* start = slot + state_row * d.N + state_col + lo_half * 4;
   const int state_at = lo_half * kPlaneSlots + swizzled_element<bf16>(state_row, state_col);
   const int64_t state_pass = kRowsPerPass * d.N;
+  const int P = static_cast<int>(d.P), N = static_cast<int>(d.N);
   const auto stage_state = [&](int half, bf16* to) {
-    const bool column = half * (kN / 2) + state_col < d.N;
+    const bool column = half * (kN / 2) + state_col < N;
     const float* from = start + half * (kN / 2);
 #pragma unroll
     for (int i = 0; i < kP / kRowsPerPass; ++i, from += state_pass) {
-      const bool valid = column && state_row + i * kRowsPerPass < d.P;
+      const bool valid = column && state_row + i * kRowsPerPass < P;
       cp_async_16_l1(to + state_at + i * kRowsPerPass * kSwizzledRow, valid ? from : slot, valid);
     }
     cp_async_commit();

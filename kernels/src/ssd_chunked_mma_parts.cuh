@@ -50,13 +50,15 @@ __device__ __forceinline__ double scan_chunk(const SsdParams& p, const ChunkDims
 }
 
 // The chunk outputs block: (head, 64-row tile, chunk, row) from a grid of (H * tiles, chunks,
-// batch), heads fastest, the tiles with the most steps below the diagonal first.
+// batch), heads fastest, the tiles with the most steps below the diagonal first. In 32 bits
+// (the grid's limits keep them there): 64-bit divisions and compares were a tenth of a warp's
+// instructions before its first tile (SASS).
 struct RowTile {
-  int64_t h, c, b, g, len;
-  int i0;
+  int h, c, b, g, len, i0;
   __device__ RowTile(const ChunkDims& d, int tiles)
-      : h(blockIdx.x % d.H), c(blockIdx.y), b(blockIdx.z), g(h / (d.H / d.G)), len(min(d.Q, d.L - c * d.Q)),
-        i0((tiles - 1 - static_cast<int>(blockIdx.x / d.H)) * kTile) {}
+      : h(static_cast<int>(blockIdx.x % static_cast<unsigned>(d.H))), c(static_cast<int>(blockIdx.y)), b(static_cast<int>(blockIdx.z)),
+        g(h / static_cast<int>(d.H / d.G)), len(static_cast<int>(min(d.Q, d.L - c * d.Q))),
+        i0((tiles - 1 - static_cast<int>(blockIdx.x / static_cast<unsigned>(d.H))) * kTile) {}
   // A row tile past the last chunk's end has nothing to do.
   __device__ bool empty() const { return i0 >= len; }
 };
@@ -428,13 +430,14 @@ __device__ __forceinline__ void store_pair(float* p, float a, float b) { *reinte
 template <typename T, typename XPair>
 __device__ __forceinline__ void store_outputs(const SsdParams& p, const ChunkDims& d, const RowTile& t, const float (&acc)[8][4], int ia, int lane, float D, const XPair& x_pair) {
   T* y = static_cast<T*>(p.y);
+  const int P = static_cast<int>(d.P);
 #pragma unroll
   for (int nt = 0; nt < 8; ++nt) {
     const int pi = nt * 8 + lane % 4 * 2;
 #pragma unroll
     for (int half = 0; half < 2; ++half) {
       const int i = ia + 8 * half;
-      if (pi >= d.P || i >= t.len) continue;
+      if (pi >= P || i >= t.len) continue;
       const float2 xv = x_pair(i - t.i0, pi);
       store_pair(y + ((t.b * d.L + t.c * d.Q + i) * d.H + t.h) * d.P + pi, acc[nt][2 * half] + D * xv.x, acc[nt][2 * half + 1] + D * xv.y);
     }
