@@ -278,27 +278,21 @@ __global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParam
     const uint64_t x_desc = matrix_descriptor(buffer(t));
     float w[kTile / 8][4];  // W = C B^T: 16 rows x 64 steps
     bracketed_w<kDiagonal>(w, reinterpret_cast<const float*>(buffer(t) + kXSlots), cumsum, dts, column_factors, j0, ia, csa, csb, warp, lane);
-    // Two batches of 32 steps: the second's splits run while the first's products do.
+    uint32_t whi[kTile / 16][4], wlo[kTile / 16][4];
 #pragma unroll
-    for (int batch = 0; batch < 2; ++batch) {
-      uint32_t whi[2][4], wlo[2][4];
-#pragma unroll
-      for (int k = 0; k < 2; ++k) {
-        const int kt = batch * 2 + k;
-        const SplitPair s0 = split_bf16(w[2 * kt][0], w[2 * kt][1]), s1 = split_bf16(w[2 * kt][2], w[2 * kt][3]);
-        const SplitPair s2 = split_bf16(w[2 * kt + 1][0], w[2 * kt + 1][1]), s3 = split_bf16(w[2 * kt + 1][2], w[2 * kt + 1][3]);
-        whi[k][0] = s0.hi, whi[k][1] = s1.hi, whi[k][2] = s2.hi, whi[k][3] = s3.hi;
-        wlo[k][0] = s0.lo, wlo[k][1] = s1.lo, wlo[k][2] = s2.lo, wlo[k][3] = s3.lo;
-      }
-      wgmma_fence();
-#pragma unroll
-      for (int k = 0; k < 2; ++k) {
-        const uint64_t at = x_desc + (batch * 2 + k) * 128;
-        wgmma_bf16<true>(acc, wlo[k], at);
-        wgmma_bf16<true>(acc, whi[k], at);
-      }
-      wgmma_commit();
+    for (int kt = 0; kt < kTile / 16; ++kt) {
+      const SplitPair s0 = split_bf16(w[2 * kt][0], w[2 * kt][1]), s1 = split_bf16(w[2 * kt][2], w[2 * kt][3]);
+      const SplitPair s2 = split_bf16(w[2 * kt + 1][0], w[2 * kt + 1][1]), s3 = split_bf16(w[2 * kt + 1][2], w[2 * kt + 1][3]);
+      whi[kt][0] = s0.hi, whi[kt][1] = s1.hi, whi[kt][2] = s2.hi, whi[kt][3] = s3.hi;
+      wlo[kt][0] = s0.lo, wlo[kt][1] = s1.lo, wlo[kt][2] = s2.lo, wlo[kt][3] = s3.lo;
     }
+    wgmma_fence();
+#pragma unroll
+    for (int kt = 0; kt < kTile / 16; ++kt) {
+      wgmma_bf16<true>(acc, wlo[kt], x_desc + kt * 128);
+      wgmma_bf16<true>(acc, whi[kt], x_desc + kt * 128);
+    }
+    wgmma_commit();
     wgmma_wait();  // before the accumulators are scaled or stored, and the buffer refilled
   };
   sum_row_tile(acc, cumsum, i0, csa, csb, issue_tile, multiply_tile);
