@@ -1,14 +1,16 @@
-// Warp-level tensor-core primitives (sm_80 and up) as inline PTX: ldmatrix, mma.sync m16n8k16
-// bf16 and m16n8k8 tf32 with float32 accumulators, cp.async, the acquire and release of a
-// chain between blocks, the hi + lo splits that keep float32-like accuracy, and the tile copy
-// both mma paths use.
+// Tensor-core primitives (sm_80 and up) as inline PTX: ldmatrix, mma.sync m16n8k16 bf16 and
+// m16n8k8 tf32 with float32 accumulators, wgmma m64n64k16 bf16 with A in registers (sm_90a;
+// elsewhere 8 mma.sync a warp), its swizzled shared-memory tiles, cp.async, the acquire and
+// release of a chain between blocks, the hi + lo splits that keep float32-like accuracy, and
+// the tile copy both mma paths use.
 //
 // Fragment layouts of mma.m16n8k16 bf16 (g = lane / 4, t = lane % 4), which the callers rely on:
 //   A (16 x 16, row-major) a[0]: (g, 2t..2t+1)  a[1]: (g+8, 2t..)  a[2]: (g, 2t+8..)  a[3]: (g+8, 2t+8..)
 //   B (16 x 8, k x n)      b[0]: (k 2t..2t+1, n g)  b[1]: (k 2t+8.., n g)
 //   C (16 x 8, float)      c[0], c[1]: (g, 2t..2t+1)  c[2], c[3]: (g+8, 2t..2t+1)
 // so two accumulator tiles side by side (columns 0-7, 8-15) are an A fragment once packed, as
-// flash-attention 2 feeds P into P V. And of mma.m16n8k8 tf32 (one 32-bit element a register):
+// flash-attention 2 feeds P into P V. wgmma m64nNk16 keeps the same layouts a warp: warp w of
+// the warpgroup holds rows 16w..16w+15 of A and of the accumulators. And of mma.m16n8k8 tf32 (one 32-bit element a register):
 //   A (16 x 8)  a[0]: (g, t)  a[1]: (g+8, t)  a[2]: (g, t+4)  a[3]: (g+8, t+4)
 //   B (8 x 8)   b[0]: (k t, n g)  b[1]: (k t+4, n g);   C as above.
 // An accumulator holds columns 2t, 2t + 1, not t, t + 4: fed back as an A operand, its columns

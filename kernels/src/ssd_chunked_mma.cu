@@ -1,5 +1,5 @@
-// Launchers of kernel4, the mma.sync path of the chunked SSD: bf16 (ssd_chunked_mma.cuh) and
-// fp32 on 3xTF32 (ssd_chunked_tf32.cuh).
+// Launchers of kernel4, the mma.sync and wgmma path of the chunked SSD: bf16
+// (ssd_chunked_mma.cuh) and fp32 on 3xTF32 (ssd_chunked_tf32.cuh).
 #include "ssd_chunked_mma.cuh"
 #include "ssd_chunked_tf32.cuh"
 #include "launch.cuh"

@@ -1,5 +1,6 @@
-// Chunked SSD forward, kernel4: bf16 inputs on bf16 tensor cores (mma.sync m16n8k16, float32
-// accumulators), with the products kept in registers as flash-attention 2 keeps S and P.
+// Chunked SSD forward, kernel4: bf16 inputs on bf16 tensor cores (mma.sync m16n8k16 and, for
+// chunk outputs on sm_90a, wgmma m64n64k16; float32 accumulators), with the products kept in
+// registers as flash-attention 2 keeps S and P.
 //   chunk states: one block of 8 warps per (head, chunk, row): the scan of dt, kept in scratch
 //     for the outputs stage, then S_c = X'^T B over tiles of 64 steps, X' = exp(cs_last - cs_j)
 //     dt_j x_j; a warp owns 16 x 64 of the (p, n) state. The next tile's B and x are fetched
@@ -9,13 +10,16 @@
 //   chunk C B^T: one block of 4 warps per (64 x 64 tile below or on the diagonal, group, chunk,
 //     row): W = C B^T once per group, which the group's heads (16 in Codestral) share, kept in
 //     scratch in mma accumulator order.
-//   chunk outputs: one block of 4 warps per (head, 64-row tile, chunk, row); a warp owns 16
-//     rows. y = exp(cs_i) C S_start^T with C as A fragments (the state, as chunk states kept it
-//     split into bf16 hi + lo, copied half of n at a time), then per 64-step tile the
-//     warp's W fragments, the bracket exp(cs_i - cs_j) dt_j [j <= i] applied in place, and
-//     y += W x with W's accumulators repacked as A fragments: no round trip through shared
-//     memory. W and x tiles arrive by cp.async, double-buffered: tile t + 1 lands while tile t
-//     is multiplied.
+//   chunk outputs: one block of 4 warps, one warpgroup, per (head, 64-row tile, chunk, row); a
+//     warp owns 16 rows. y = exp(cs_i) C S_start^T with C as A fragments in registers and the
+//     state, as chunk states kept it split into bf16 hi + lo, in shared memory (half of n at a
+//     time), then per 64-step tile the warp's W fragments, the bracket exp(cs_i - cs_j) dt_j
+//     [j <= i] applied in place, and y += W x with W's accumulators repacked as A fragments in
+//     registers and x in shared memory: no round trip of W through shared memory. The state
+//     and x tiles are 128-byte swizzled rows (mma.cuh), which wgmma reads through descriptors;
+//     without wgmma (compute_90 PTX, kernels/emulate) the same product is 8 mma.sync a warp from
+//     the same tiles. W and x tiles arrive by cp.async, double-buffered: tile t + 1 lands while
+//     tile t is multiplied.
 // Heads vary fastest in the grid, so the heads of a group read the same W, B and C tiles from
 // L2; the longest row tiles (most steps below the diagonal) are launched first.
 //
@@ -25,10 +29,11 @@
 // intermediates and far below bf16's own output rounding (2^-9). The scan is float64, kept as
 // float: exp(cs_i - cs_j) then carries ~1e-5 relative error for sums in the hundreds.
 //
-// ptxas (sm_90a): chunk outputs 126 registers and 53 KB of shared memory for chunk 256 (4
-// blocks of 4 warps an SM; computing C B^T itself it needed 149 and 63.5 KB, 3 blocks), C B^T
-// 56, chunk states 80 (3 blocks an SM; 102 unbounded, with the split products a term at a
-// time). What ncu shows is the limit, and what was tried: reports/perf/README.md.
+// ptxas (sm_90a): chunk outputs 127 registers and 52 KB of shared memory for chunk 256 (4
+// blocks of 4 warps an SM; on mma.sync with ldmatrix it was 126 and 53 KB, 0.733 ms at 16k
+// against 0.686 on wgmma: ncu), C B^T 56, chunk states 80 (3 blocks an SM; 102 unbounded, with
+// the split products a term at a time). What ncu shows is the limit, and what was tried:
+// reports/perf/README.md.
 //
 // The kernels live in this header so kernels/emulate can run them on a CPU; ssd_chunked_mma.cu
 // launches them.

@@ -187,7 +187,7 @@ __device__ __forceinline__ void double_buffered_tiles(int tiles, const Issue& is
     } else {
       cp_async_wait_group<0>();
     }
-    fence_proxy_async();  // for wgmma's reads of it
+    fence_proxy_async();  // what cp.async wrote, made visible to wgmma's reads (the bf16 variant's)
     __syncthreads();
     use(t);
   }
