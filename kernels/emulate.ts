@@ -1,7 +1,9 @@
 /**
  * The CUDA kernels that have a CPU emulation (kernels/emulate/: kernel4, the chunked SSD on
- * mma.sync in bf16 and fp32, and the decode step's kernel4), run through it: their fragment bookkeeping, masks and tile
- * loops checked on any machine with g++, CI included, before the GPU gate runs them for real.
+ * mma.sync in bf16 and fp32, its bf16 chunk outputs' wgmma as the 8 mma.sync a warp that GPUs
+ * without sm_90a run, and the decode step's kernel4), run through it: their fragment
+ * bookkeeping, masks, swizzled tiles and tile loops checked on any machine with g++, CI
+ * included, before the GPU gate runs them for real.
  * The emulator binary is built on first use into build/emulate/ (about 10 s).
  */
 import { spawnSync } from 'node:child_process';

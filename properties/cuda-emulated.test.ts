@@ -19,7 +19,7 @@ describe.skipIf(!EMULATOR.available)('CUDA kernels emulated on the CPU', () => {
     fc.tuple(ssdCaseSpec({ maxLength: 160, maxBatch: 1 }), fc.integer({ min: 1, max: 64 / multiple }), fc.integer({ min: 1, max: 128 / multiple }), fc.integer({ min: 1, max: 2 }))
       .map(([spec, pk, nk, headsPerGroup]) => ({ ...spec, dims: { ...spec.dims, groups: Math.min(spec.dims.groups, 2), headsPerGroup, headDim: multiple * pk, stateSize: multiple * nk } }));
   const chunks = fc.constantFrom(16, 64, 100, 128);
-  test.prop([kernel4Case(8), chunks], { numRuns: 25 })('kernel4, bf16 mma.sync, equals the reference', (spec, q) =>
+  test.prop([kernel4Case(8), chunks], { numRuns: 25 })('kernel4, bf16 (wgmma as 8 mma.sync a warp, as off sm_90a), equals the reference', (spec, q) =>
     expectSsdMatches((inputs, options) => ssdEmulated(inputs, { ...options, dtype: 'bfloat16' }), spec, q, 'bfloat16'), 300_000);
   test.prop([kernel4Case(4), chunks], { numRuns: 25 })('kernel4, fp32 on 3xTF32, equals the reference (1e-5)', (spec, q) =>
     expectSsdMatches((inputs, options) => ssdEmulated(inputs, { ...options, dtype: 'float32' }), spec, q, 'float32'), 300_000);

@@ -29,8 +29,8 @@ describe.skipIf(!CUDA.available)(`CUDA kernels on ${CUDA.device?.name ?? 'no dev
     fc.tuple(ssdCaseSpec({ maxLength, maxBatch: 2 }), headDim, stateSize).map(([spec, p, n]) => ({ ...spec, dims: { ...spec.dims, headsPerGroup: 1, headDim: p, stateSize: n } }));
   test.prop([withDims(fc.constant(64), fc.constant(128), 600), fc.constantFrom(64, 100, 256), dtypes], { numRuns: 8 })('full tensor-core tile: p = 64, n = 128', (spec, q, dtype) =>
     expectCudaMatches(spec, q, dtype));
-  // kernel4 (mma.sync) takes bf16 with p and n in whole 8s up to the tile; several heads per
-  // group share B and C.
+  // kernel4 (mma.sync; wgmma for bf16 chunk outputs) takes bf16 with p and n in whole 8s up to
+  // the tile; several heads per group share B and C.
   const mmaDims = fc.tuple(ssdCaseSpec({ maxLength: 300, maxBatch: 2 }), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 16 }))
     .map(([spec, p8, n8]) => ({ ...spec, dims: { ...spec.dims, headDim: 8 * p8, stateSize: 8 * n8 } }));
   test.prop([mmaDims, kernelChunk], { numRuns: 12 })('kernel4 in bf16: p and n multiples of 8 up to (64, 128)', (spec, q) =>
