@@ -1,6 +1,6 @@
 // Tensor-core primitives (sm_80 and up) as inline PTX: ldmatrix, mma.sync m16n8k16 bf16 and
-// m16n8k8 tf32 with float32 accumulators, wgmma m64n64k16 bf16 with A in registers (sm_90a;
-// elsewhere 8 mma.sync a warp), its swizzled shared-memory tiles, cp.async, the acquire and
+// m16n8k8 tf32 with float32 accumulators, wgmma m64n64k16 bf16 with A in registers or shared
+// memory (sm_90a; elsewhere 8 mma.sync a warp), its swizzled shared-memory tiles, cp.async, the acquire and
 // release of a chain between blocks, the hi + lo splits that keep float32-like accuracy, and
 // the tile copy both mma paths use.
 //
@@ -137,29 +137,56 @@ __device__ __forceinline__ void wgmma_bf16(float (&d)[8][4], const uint32_t (&a)
         "+f"(d[6][0]), "+f"(d[6][1]), "+f"(d[6][2]), "+f"(d[6][3]), "+f"(d[7][0]), "+f"(d[7][1]), "+f"(d[7][2]), "+f"(d[7][3])
       : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b), "n"(TransB ? 1 : 0));
 }
+// The same with A in shared memory too, described by `a`: read m-major (TransA: stored (k, m),
+// m contiguous) or k-major (stored (m, k)).
+template <bool TransA, bool TransB>
+__device__ __forceinline__ void wgmma_bf16_ss(float (&d)[8][4], uint64_t a, uint64_t b) {
+  asm volatile(
+      "{\n.reg .pred p;\nsetp.ne.b32 p, 1, 0;\n"
+      "wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 "
+      "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, "
+      "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31}, "
+      "%32, %33, p, 1, 1, %34, %35;\n}\n"
+      : "+f"(d[0][0]), "+f"(d[0][1]), "+f"(d[0][2]), "+f"(d[0][3]), "+f"(d[1][0]), "+f"(d[1][1]), "+f"(d[1][2]), "+f"(d[1][3]),
+        "+f"(d[2][0]), "+f"(d[2][1]), "+f"(d[2][2]), "+f"(d[2][3]), "+f"(d[3][0]), "+f"(d[3][1]), "+f"(d[3][2]), "+f"(d[3][3]),
+        "+f"(d[4][0]), "+f"(d[4][1]), "+f"(d[4][2]), "+f"(d[4][3]), "+f"(d[5][0]), "+f"(d[5][1]), "+f"(d[5][2]), "+f"(d[5][3]),
+        "+f"(d[6][0]), "+f"(d[6][1]), "+f"(d[6][2]), "+f"(d[6][3]), "+f"(d[7][0]), "+f"(d[7][1]), "+f"(d[7][2]), "+f"(d[7][3])
+      : "l"(a), "l"(b), "n"(TransA ? 1 : 0), "n"(TransB ? 1 : 0));
+}
 #else
-// Without wgmma (compute_90 PTX for later GPUs, and kernels/emulate): the same product a warp
-// at a time, 8 mma.sync, B read from shared memory as the descriptor lays it out
-// (swizzled_offset). Nothing runs asynchronously, so the fence, commit and wait are empty.
+// Without wgmma (compute_90 PTX for later GPUs, and kernels/emulate): the same products a
+// warp at a time, 8 mma.sync, the operands in shared memory read as their descriptors lay them
+// out (swizzled_offset). Nothing runs asynchronously, so the fence, commit and wait are empty.
 __device__ __forceinline__ void wgmma_fence() {}
 __device__ __forceinline__ void wgmma_commit() {}
 __device__ __forceinline__ void wgmma_wait() {}
-__device__ __forceinline__ uint32_t b_pair(uint32_t lo, uint32_t hi) { return lo | hi << 16; }
+__device__ __forceinline__ uint32_t bf16_pair(uint32_t lo, uint32_t hi) { return lo | hi << 16; }
+// Element (k, mn) of an operand tile of rows of 128 bytes, as its descriptor lays it out:
+// mn-major, rows are k (8 a group, groups the stride byte offset apart); k-major, rows are mn.
+template <bool MnMajor>
+__device__ __forceinline__ uint16_t operand_element(uint64_t desc, int k, int mn) {
+  const uint32_t start = static_cast<uint32_t>(desc & 0x3fff) << 4, groups = static_cast<uint32_t>(desc >> 32 & 0x3fff) << 4;
+  const uint32_t linear = MnMajor ? start + k / 8 * groups + k % 8 * 128 + mn * 2 : start + mn / 8 * groups + mn % 8 * 128 + k * 2;
+  return load_shared_u16(swizzled_offset(linear));
+}
 template <bool TransB>
 __device__ __forceinline__ void wgmma_bf16(float (&d)[8][4], const uint32_t (&a)[4], uint64_t b) {
-  const uint32_t start = static_cast<uint32_t>(b & 0x3fff) << 4, groups = static_cast<uint32_t>(b >> 32 & 0x3fff) << 4;
   const int lane = threadIdx.x % 32, g = lane / 4, t = lane % 4;
-  // B (k, n) from rows of 128 bytes: n-major, rows are k (8 a group, groups `groups` apart);
-  // k-major, rows are n.
-  const auto element = [&](int k, int n) {
-    const uint32_t linear = TransB ? start + k / 8 * groups + k % 8 * 128 + n * 2 : start + n / 8 * groups + n % 8 * 128 + k * 2;
-    return load_shared_u16(swizzled_offset(linear));
-  };
+  const auto element = [&](int k, int n) { return operand_element<TransB>(b, k, n); };
 #pragma unroll
   for (int nt = 0; nt < 8; ++nt) {
     const int n = nt * 8 + g;
-    mma_bf16(d[nt], a, b_pair(element(2 * t, n), element(2 * t + 1, n)), b_pair(element(2 * t + 8, n), element(2 * t + 9, n)));
+    mma_bf16(d[nt], a, bf16_pair(element(2 * t, n), element(2 * t + 1, n)), bf16_pair(element(2 * t + 8, n), element(2 * t + 9, n)));
   }
+}
+// A's fragment of the warp's 16 rows of the warpgroup's 64 read from its tile first.
+template <bool TransA, bool TransB>
+__device__ __forceinline__ void wgmma_bf16_ss(float (&d)[8][4], uint64_t a, uint64_t b) {
+  const int lane = threadIdx.x % 32, g = lane / 4, t = lane % 4, m = threadIdx.x / 32 % 4 * 16 + g;
+  const auto element = [&](int row, int k) { return operand_element<TransA>(a, k, row); };
+  const uint32_t fragment[4] = {bf16_pair(element(m, 2 * t), element(m, 2 * t + 1)), bf16_pair(element(m + 8, 2 * t), element(m + 8, 2 * t + 1)),
+                                bf16_pair(element(m, 2 * t + 8), element(m, 2 * t + 9)), bf16_pair(element(m + 8, 2 * t + 8), element(m + 8, 2 * t + 9))};
+  wgmma_bf16<TransB>(d, fragment, b);
 }
 #endif
 
@@ -226,8 +253,8 @@ __device__ __forceinline__ void mma_3xtf32_each(float (&d)[N][4], const uint32_t
 
 // Steps of one slot of a (b, l, slots, width) tensor of T into (Rows, Ld) tiles by 16-byte
 // cp.async, or with Swizzled into swizzled rows of 128 bytes (swizzled_element; Ld is then
-// those 128 bytes); steps past len and columns past width are zeros. width must be a whole
-// number of 16-byte vectors. A thread keeps one column and steps down the rows, from a source pointer
+// those 128 bytes), a wider row split into tiles of (Rows, 128 bytes) one after another; steps
+// past len and columns past width are zeros. width must be a whole number of 16-byte vectors. A thread keeps one column and steps down the rows, from a source pointer
 // computed once: computing every address afresh was 15 integer instructions a copy, the
 // largest share of chunk outputs' instructions (SASS, kernel4), and a stage that copies a tile
 // per loop pass still spent 60 of a pass's 580 on it.
@@ -237,7 +264,7 @@ struct StepCopy {
   static_assert(Threads % kVectors == 0 && Rows % (Threads / kVectors) == 0, "the tile's vectors split evenly over the threads");
   static constexpr int kRowsPerPass = Threads / kVectors;
   // A pass moves the thread by whole 8-row groups, where the swizzle repeats.
-  static_assert(!Swizzled || (Ld * sizeof(T) == 128 && kRowsPerPass % 8 == 0), "swizzled rows of 128 bytes, 8 rows a pass");
+  static_assert(!Swizzled || (Ld * sizeof(T) == 128 && Width % Ld == 0 && kRowsPerPass % 8 == 0), "swizzled rows of 128 bytes, whole tiles of them, 8 rows a pass");
   const T* src;        // the tensor (the address zero-filling copies name)
   const T* row0;       // the thread's element of the chunk's step r0
   int64_t stride;      // elements from one step to the next
@@ -251,7 +278,7 @@ struct StepCopy {
     stride = slots * width;
     row0 = tensor + ((b * d.L + c * d.Q + r0) * slots + slot) * width + k;
     rows_left = static_cast<int>(len - r0);
-    at = Swizzled ? swizzled_element<T>(r0, k) : r0 * Ld + k;
+    at = Swizzled ? k / Ld * Rows * Ld + swizzled_element<T>(r0, k % Ld) : r0 * Ld + k;
     column = k < width;
   }
   // Steps [first, first + Rows) of the chunk into dst (not committed).

@@ -1,10 +1,11 @@
 // Chunked SSD forward, kernel4: bf16 inputs on bf16 tensor cores (mma.sync m16n8k16 and, for
-// chunk outputs on sm_90a, wgmma m64n64k16; float32 accumulators), with the products kept in
-// registers as flash-attention 2 keeps S and P.
+// chunk states and chunk outputs on sm_90a, wgmma m64n64k16; float32 accumulators), with the
+// products kept in registers as flash-attention 2 keeps S and P.
 //   chunk states: one block of 8 warps per (head, chunk, row): the scan of dt, kept in scratch
 //     for the outputs stage, then S_c = X'^T B over tiles of 64 steps, X' = exp(cs_last - cs_j)
-//     dt_j x_j; a warp owns 16 x 64 of the (p, n) state. The next tile's B and x are fetched
-//     (cp.async into a second buffer; registers) while this tile's products run. Then the state
+//     dt_j x_j, both operands in swizzled shared-memory tiles; a warpgroup owns a half of n, a
+//     warp 16 x 64 of the (p, n) state. The next tile's B and x are fetched (cp.async into a
+//     second buffer; registers) while this tile's products run. Then the state
 //     passing, carried from block to block (pass_state): the chunk's starting state, kept split
 //     into bf16 hi + lo for the outputs stage, and its end state passed on.
 //   chunk C B^T: one block of 4 warps per (64 x 64 tile below or on the diagonal, group, chunk,
@@ -31,9 +32,8 @@
 //
 // ptxas (sm_90a): chunk outputs 127 registers and 52 KB of shared memory for chunk 256 (4
 // blocks of 4 warps an SM; on mma.sync with ldmatrix it was 126 and 53 KB, 0.733 ms at 16k
-// against 0.686 on wgmma: ncu), C B^T 56, chunk states 80 (3 blocks an SM; 102 unbounded, with
-// the split products a term at a time). What ncu shows is the limit, and what was tried:
-// reports/perf/README.md.
+// against 0.686 on wgmma: ncu), C B^T 56, chunk states 80 with a 16-byte spill (3 blocks an
+// SM; 120 unbounded). What ncu shows is the limit, and what was tried: reports/perf/README.md.
 //
 // The kernels live in this header so kernels/emulate can run them on a CPU; ssd_chunked_mma.cu
 // launches them.
@@ -51,7 +51,7 @@ using namespace kernel4_parts;
 using bf16 = __nv_bfloat16;
 
 // Row strides in bf16: +8 (16 bytes) puts the 8 rows of an ldmatrix in different banks.
-constexpr int kLdP = kP + 8, kLdN = kN + 8;
+constexpr int kLdN = kN + 8;
 constexpr int kSwizzledRow = 128 / sizeof(bf16);  // a swizzled row (mma.cuh): 64 values
 
 // The row and column a lane addresses in a stored 16 x 16 block for ldmatrix_x4, with the four
@@ -69,22 +69,27 @@ __global__ void __launch_bounds__(kStatesThreads, 3) chunk_states_mma(SsdParams 
   const ChunkDims d(p);
   const StatesBlock block(d);
   const auto [h, c, b, g, len] = block;
-  double* cumsum = reinterpret_cast<double*>(shared);            // (padded Q)
-  float* dts = reinterpret_cast<float*>(cumsum + padded_q(d));   // (padded Q)
-  bf16* xhi = reinterpret_cast<bf16*>(dts + padded_q(d));        // (kTile, kLdP) X' of 64 steps, hi
-  bf16* xlo = xhi + kTile * kLdP;                                // (kTile, kLdP) and lo
-  bf16* bs2 = xlo + kTile * kLdP;                                // 2 x (kTile, kLdN) B of 64 steps, double-buffered
+  // Swizzled tiles (wgmma reads them) from the shared-memory window's first 1024-byte boundary:
+  // X' of 64 steps, hi and lo (kTile x 64 each), then B of 64 steps, double-buffered, each
+  // buffer two tiles of kTile x 64 (n in two halves, one a warpgroup); the scan after them.
+  constexpr int kXSlots = kTile * kSwizzledRow, kBSlots = 2 * kTile * kSwizzledRow;
+  bf16* xhi = reinterpret_cast<bf16*>(shared + (1024 - shared_address(shared) % 1024) % 1024);
+  bf16* xlo = xhi + kXSlots;
+  bf16* bs2 = xlo + kXSlots;
+  double* cumsum = reinterpret_cast<double*>(bs2 + 2 * kBSlots);  // (padded Q)
+  float* dts = reinterpret_cast<float*>(cumsum + padded_q(d));    // (padded Q)
   const double last = scan_chunk<kStatesThreads>(p, d, b, c, h, len, dts, cumsum, scratch.dts, scratch.cumsum);
   const bf16* x = static_cast<const bf16*>(p.x);
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  const int m0 = warp % 4 * 16, n0 = warp / 4 * 64;  // the warp's 16 x 64 of (p, n)
+  const int m0 = warp % 4 * 16, n0 = warp / 4 * 64;  // the warp's 16 x 64 of (p, n): warpgroup warp / 4 owns a half of n
   // The next tile's B lands by cp.async and its x waits in registers (kVectors of 8 values a
   // thread) while this tile's products run.
   constexpr int kVectors = kTile * (kP / 8) / kStatesThreads;
   static_assert(kVectors * kStatesThreads == kTile * (kP / 8), "x tiles split evenly over the threads");
+  const StepCopy<bf16, kTile, kN, kSwizzledRow, kStatesThreads, true> b_steps(static_cast<const bf16*>(p.B), d, b, c, g, d.G, d.N, len);
   uint4 raw[kVectors];
   const auto fetch_tile = [&](int64_t j0) {
-    copy_steps<bf16, kTile, kN, kLdN, kStatesThreads>(bs2 + (j0 / kTile) % 2 * kTile * kLdN, static_cast<const bf16*>(p.B), d, b, c, g, d.G, d.N, j0, len);
+    b_steps(bs2 + (j0 / kTile) % 2 * kBSlots, static_cast<int>(j0));
     cp_async_commit();
 #pragma unroll
     for (int v = 0; v < kVectors; ++v) {
@@ -92,6 +97,9 @@ __global__ void __launch_bounds__(kStatesThreads, 3) chunk_states_mma(SsdParams 
       raw[v] = j0 + r < len && k < d.P ? *reinterpret_cast<const uint4*>(x + ((b * d.L + c * d.Q + j0 + r) * d.H + h) * d.P + k) : make_uint4(0, 0, 0, 0);
     }
   };
+  // The products' descriptors (the B buffers two apart by their size; the descriptor's address
+  // counts 16 bytes).
+  const uint64_t a_hi = matrix_descriptor(xhi), a_lo = matrix_descriptor(xlo), b_first = matrix_descriptor(bs2 + warp / 4 * kXSlots);
   float acc[8][4] = {};
   fetch_tile(0);
   for (int64_t j0 = 0; j0 < len; j0 += kTile) {
@@ -112,8 +120,8 @@ __global__ void __launch_bounds__(kStatesThreads, 3) chunk_states_mma(SsdParams 
         his[q] = s.hi;
         los[q] = s.lo;
       }
-      *reinterpret_cast<uint4*>(xhi + r * kLdP + k) = hi;
-      *reinterpret_cast<uint4*>(xlo + r * kLdP + k) = lo;
+      *reinterpret_cast<uint4*>(xhi + swizzled_element<bf16>(r, k)) = hi;
+      *reinterpret_cast<uint4*>(xlo + swizzled_element<bf16>(r, k)) = lo;
     }
     if (j0 + kTile < len) {
       fetch_tile(j0 + kTile);
@@ -121,26 +129,22 @@ __global__ void __launch_bounds__(kStatesThreads, 3) chunk_states_mma(SsdParams 
     } else {
       cp_async_wait_group<0>();
     }
+    fence_proxy_async();  // X' and B, for wgmma's reads
     __syncthreads();
-    const bf16* bs = bs2 + (j0 / kTile) % 2 * kTile * kLdN;  // (kTile, kLdN)
+    // S += X'^T B: A = X'^T (p, steps) stored (steps, p), m-major; B (steps, n) stored (steps,
+    // n), n-major; 16 steps (2048 bytes) a product, each 16 steps' lo products before their hi
+    // ones.
+    const uint64_t bt = b_first + (j0 / kTile) % 2 * (kBSlots * sizeof(bf16) / 16);
+    wgmma_fence();
 #pragma unroll
     for (int ks = 0; ks < kTile / 16; ++ks) {
-      // A = X'^T (p, steps), stored (steps, p): ldmatrix .trans, matrices in (k, m) order.
-      uint32_t ahi[4], alo[4];
-      const int at = (ks * 16 + across_row(lane)) * kLdP + m0 + across_col(lane);
-      ldmatrix_x4_trans(ahi, xhi + at);
-      ldmatrix_x4_trans(alo, xlo + at);
-      uint32_t bf[8][2];  // B (steps, n) stored (k, n): .trans gives two 8-column tiles a load
-#pragma unroll
-      for (int nt2 = 0; nt2 < 4; ++nt2) {
-        uint32_t four[4];
-        ldmatrix_x4_trans(four, bs + (ks * 16 + down_row(lane)) * kLdN + n0 + nt2 * 16 + down_col(lane));
-        bf[2 * nt2][0] = four[0], bf[2 * nt2][1] = four[1], bf[2 * nt2 + 1][0] = four[2], bf[2 * nt2 + 1][1] = four[3];
-      }
-      mma_bf16_split_a(acc, ahi, alo, bf);
+      wgmma_bf16_ss<true, true>(acc, a_lo + ks * 128, bt + ks * 128);
+      wgmma_bf16_ss<true, true>(acc, a_hi + ks * 128, bt + ks * 128);
     }
+    wgmma_commit();
+    wgmma_wait();  // before X' and this B buffer are refilled
   }
-  static_assert(sizeof(bf16) * kTile * (2 * kLdP + 2 * kLdN) >= kStagedBytes, "X' and B's room stages a state");
+  static_assert(sizeof(bf16) * (2 * kXSlots + 2 * kBSlots) >= kStagedBytes, "X' and B's room stages a state");
   pass_state<true>(p, d, scratch, block, last, acc, m0, n0, lane, reinterpret_cast<float*>(xhi));
 }
 
@@ -308,12 +312,12 @@ __global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParam
 // 16-byte copies need p and n in whole 8s (row starts stay 16-byte aligned).
 inline bool fits(const SsdParams& p) { return takes_shape(p, DType::BF16, 8); }
 
+constexpr size_t kAlignment = 1024 - 16;  // at most, to the first 1024-byte boundary of the window
 inline size_t states_shared_bytes(const SsdParams& p) {
-  return (sizeof(double) + sizeof(float)) * padded_q(ChunkDims(p)) + sizeof(bf16) * kTile * (2 * kLdP + 2 * kLdN);
+  return kAlignment + sizeof(bf16) * 6 * kTile * kSwizzledRow + (sizeof(double) + sizeof(float)) * padded_q(ChunkDims(p));
 }
 inline size_t cb_shared_bytes() { return sizeof(bf16) * 2 * kTile * kLdN; }
 inline size_t outputs_shared_bytes(const SsdParams& p) {
-  constexpr size_t kAlignment = 1024 - 16;  // at most, to the first 1024-byte boundary
   return kAlignment + 2 * (kCbTileFloats * sizeof(float) + sizeof(bf16) * kTile * kSwizzledRow) + 3 * sizeof(float) * padded_q(ChunkDims(p));
 }
 
