@@ -230,8 +230,8 @@ inline void mma(float (&d)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1,
 
 // ldmatrix .m8n8 .x4 .b16: lanes 8m..8m+7 give the row addresses of matrix m (16 bytes each);
 // register m of lane l holds row l/4, elements 2(l%4) and 2(l%4)+1 of matrix m, the lower
-// element in the low half; .trans delivers the transposed matrix.
-inline void ldmatrix(uint32_t (&r)[4], const void* row, bool trans) {
+// element in the low half.
+inline void ldmatrix(uint32_t (&r)[4], const void* row) {
   check_shared(row, 16, "ldmatrix row outside the block's dynamic shared memory");
   if (reinterpret_cast<uintptr_t>(row) % 16 != 0) fail("ldmatrix row not 16-byte aligned", row);
   Warp& w = warp();
@@ -240,10 +240,7 @@ inline void ldmatrix(uint32_t (&r)[4], const void* row, bool trans) {
   w.sync();
   for (int m = 0; m < 4; ++m) {
     uint16_t e[2];
-    for (int i = 0; i < 2; ++i) {
-      const int r_ = trans ? 2 * (l % 4) + i : l / 4, c_ = trans ? l / 4 : 2 * (l % 4) + i;  // (row, column) stored
-      std::memcpy(&e[i], static_cast<const unsigned char*>(w.rows[8 * m + r_]) + 2 * c_, 2);
-    }
+    for (int i = 0; i < 2; ++i) std::memcpy(&e[i], static_cast<const unsigned char*>(w.rows[8 * m + l / 4]) + 2 * (2 * (l % 4) + i), 2);
     r[m] = e[0] | static_cast<uint32_t>(e[1]) << 16;
   }
   w.sync();

@@ -1,13 +1,13 @@
-// mma.cuh's primitives on a CPU (cuda_on_cpu.h), written from the PTX ISA's descriptions
-// of ldmatrix, mma.m16n8k16 (.bf16) and m16n8k8 (.tf32) with f32 accumulators, and cp.async rather than from the kernel's
-// use of them, so the emulator checks the kernel's fragment bookkeeping against the ISA.
+// mma.cuh's primitives on a CPU (cuda_on_cpu.h), written from the PTX ISA's descriptions of
+// ldmatrix, mma.m16n8k16 (.bf16) and m16n8k8 (.tf32) with f32 accumulators, cp.async and the
+// shared-memory window rather than from the kernels' use of them, so the emulator checks the
+// kernels' fragment bookkeeping against the ISA.
 //
 // Included by mma.cuh inside namespace ssdcheck, after cuda_on_cpu.h (which has the
 // ::emulate helpers and the standard headers).
 #pragma once
 
-inline void ldmatrix_x4(uint32_t (&r)[4], const void* row) { ::emulate::ldmatrix(r, row, false); }
-inline void ldmatrix_x4_trans(uint32_t (&r)[4], const void* row) { ::emulate::ldmatrix(r, row, true); }
+inline void ldmatrix_x4(uint32_t (&r)[4], const void* row) { ::emulate::ldmatrix(r, row); }
 
 // mma.m16n8k16.row.col, bf16 x bf16 + f32 (g = lane / 4, t = lane % 4):
 //   A: register i of lane l holds rows g + 8 (i % 2), columns 2t + 8 (i / 2) and + 1;
@@ -37,21 +37,18 @@ inline void mma_tf32(float (&d)[4], const uint32_t (&a)[4], uint32_t b0, uint32_
                     [&](const Words& w, int k, int col) { return value(w[col * 4 + k % 4][4 + k / 4]); });
 }
 
-// cp.async of 16 (.cg) or 8 (.ca) bytes: queued per thread, landing only when a wait covers
+// cp.async of 16 bytes (.cg or .ca): queued per thread, landing only when a wait covers
 // their group (so a read before the wait sees the NaN fill, as it could on the GPU).
-template <size_t Bytes>
-inline void cp_async(void* dst, const void* src, bool valid) {
-  ::emulate::check_shared(dst, Bytes, "cp.async destination outside the block's dynamic shared memory");
-  if (reinterpret_cast<uintptr_t>(dst) % Bytes != 0) ::emulate::fail("cp.async destination not aligned to its size", dst);
+inline void cp_async_16(void* dst, const void* src, bool valid) {
+  ::emulate::check_shared(dst, 16, "cp.async destination outside the block's dynamic shared memory");
+  if (reinterpret_cast<uintptr_t>(dst) % 16 != 0) ::emulate::fail("cp.async destination not 16-byte aligned", dst);
   if (valid) {
-    ::emulate::check_global(src, Bytes, "cp.async source outside every input buffer");
-    if (reinterpret_cast<uintptr_t>(src) % Bytes != 0) ::emulate::fail("cp.async source not aligned to its size", src);
+    ::emulate::check_global(src, 16, "cp.async source outside every input buffer");
+    if (reinterpret_cast<uintptr_t>(src) % 16 != 0) ::emulate::fail("cp.async source not 16-byte aligned", src);
   }
-  ::emulate::fiber().copies.push_back({dst, src, Bytes, valid});
+  ::emulate::fiber().copies.push_back({dst, src, 16, valid});
 }
-inline void cp_async_16(void* dst, const void* src, bool valid) { cp_async<16>(dst, src, valid); }
-inline void cp_async_16_l1(void* dst, const void* src, bool valid) { cp_async<16>(dst, src, valid); }
-inline void cp_async_8(void* dst, const void* src, bool valid) { cp_async<8>(dst, src, valid); }
+inline void cp_async_16_l1(void* dst, const void* src, bool valid) { cp_async_16(dst, src, valid); }
 inline void cp_async_commit() {
   ::emulate::Fiber& f = ::emulate::fiber();
   f.groups.push_back(std::move(f.copies));

@@ -27,13 +27,9 @@ namespace ssdcheck {
 __device__ __forceinline__ uint32_t shared_address(const void* p) { return static_cast<uint32_t>(__cvta_generic_to_shared(p)); }
 
 // Four 8 x 8 b16 matrices; lane i gives the address of row i % 8 of matrix i / 8, and gets
-// row lane / 4, columns 2 (lane % 4) and + 1 of each (of each transposed, with .trans).
+// row lane / 4, columns 2 (lane % 4) and + 1 of each.
 __device__ __forceinline__ void ldmatrix_x4(uint32_t (&r)[4], const void* row) {
   asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
-               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(shared_address(row)));
-}
-__device__ __forceinline__ void ldmatrix_x4_trans(uint32_t (&r)[4], const void* row) {
-  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0, %1, %2, %3}, [%4];\n"
                : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(shared_address(row)));
 }
 
@@ -53,10 +49,6 @@ __device__ __forceinline__ void cp_async_16(void* dst, const void* src, bool val
 // busier by a third: ncu), as if .cg sent each lane's 16 bytes as a request of its own.
 __device__ __forceinline__ void cp_async_16_l1(void* dst, const void* src, bool valid) {
   asm volatile("cp.async.ca.shared.global [%0], [%1], 16, %2;\n" ::"r"(shared_address(dst)), "l"(src), "r"(valid ? 16 : 0));
-}
-// 8 bytes (.ca: .cg takes only 16), for rows that are not 16 contiguous bytes in global memory.
-__device__ __forceinline__ void cp_async_8(void* dst, const void* src, bool valid) {
-  asm volatile("cp.async.ca.shared.global [%0], [%1], 8, %2;\n" ::"r"(shared_address(dst)), "l"(src), "r"(valid ? 8 : 0));
 }
 __device__ __forceinline__ void cp_async_wait_all() { asm volatile("cp.async.wait_all;\n" ::: "memory"); }
 // The copies issued since the last commit form a group; wait_group<N> waits until at most the N
@@ -110,6 +102,13 @@ __device__ __forceinline__ uint64_t matrix_descriptor(const void* tile) {
   constexpr uint64_t kGroup = 1024 >> 4;
   return (shared_address(tile) & 0x3ffff) >> 4 | kGroup << 16 | kGroup << 32 | uint64_t{1} << 62;
 }
+// The same tile `bytes` further on (the descriptor's address counts 16 bytes): the next 16
+// steps of a tile stored by steps, or the next 16 values along a row.
+__host__ __device__ constexpr uint64_t advanced(uint64_t descriptor, int bytes) { return descriptor + static_cast<uint64_t>(bytes >> 4); }
+// A kernel's swizzled tiles start at the first 1024-byte boundary of the shared-memory window
+// in its dynamic shared memory, which asks for up to kSwizzleAlignment bytes more.
+constexpr size_t kSwizzleAlignment = 1024 - 16;
+__device__ __forceinline__ unsigned char* swizzle_aligned(unsigned char* shared) { return shared + (1024 - shared_address(shared) % 1024) % 1024; }
 
 #if defined(__CUDA_ARCH_FEAT_SM90_ALL) && !defined(SSDCHECK_EMULATE)
 // wgmma (sm_90a): a warpgroup's products run asynchronously. fence before the first product
@@ -221,27 +220,10 @@ __device__ __forceinline__ void mma_3xtf32(float (&d)[4], const uint32_t (&a_hi)
   mma_tf32(d, a_hi, b0.hi, b1.hi);
 }
 
-// Split products over N accumulators, one term across all of them before the next: an mma
-// adding into the accumulator the one before it wrote waits for it (the SASS of lo-then-hi
+// d[i] += a b_i, 3xTF32, both split, one term across all N accumulators before the next: an
+// mma adding into the accumulator the one before it wrote waits for it (the SASS of lo-then-hi
 // pairs had NOPs between them), N apart it does not. Each accumulator gets its products in the
-// same order as one at a time, so the sums are bit for bit the same.
-// d[i] += (a_lo + a_hi) b_i: A split, B exact (bf16).
-template <int N>
-__device__ __forceinline__ void mma_bf16_split_a(float (&d)[N][4], const uint32_t (&a_hi)[4], const uint32_t (&a_lo)[4], const uint32_t (&b)[N][2]) {
-#pragma unroll
-  for (int i = 0; i < N; ++i) mma_bf16(d[i], a_lo, b[i][0], b[i][1]);
-#pragma unroll
-  for (int i = 0; i < N; ++i) mma_bf16(d[i], a_hi, b[i][0], b[i][1]);
-}
-// d[i] += a (b_lo,i + b_hi,i): A exact, B split.
-template <int N>
-__device__ __forceinline__ void mma_bf16_split_b(float (&d)[N][4], const uint32_t (&a)[4], const uint32_t (&b_hi)[N][2], const uint32_t (&b_lo)[N][2]) {
-#pragma unroll
-  for (int i = 0; i < N; ++i) mma_bf16(d[i], a, b_lo[i][0], b_lo[i][1]);
-#pragma unroll
-  for (int i = 0; i < N; ++i) mma_bf16(d[i], a, b_hi[i][0], b_hi[i][1]);
-}
-// d[i] += a b_i, 3xTF32, both split: mma_3xtf32 over N accumulators.
+// same order as mma_3xtf32 one at a time, so the sums are bit for bit the same.
 template <int N>
 __device__ __forceinline__ void mma_3xtf32_each(float (&d)[N][4], const uint32_t (&a_hi)[4], const uint32_t (&a_lo)[4], const SplitPair (&b0)[N], const SplitPair (&b1)[N]) {
 #pragma unroll

@@ -53,12 +53,12 @@ using bf16 = __nv_bfloat16;
 // Row strides in bf16: +8 (16 bytes) puts the 8 rows of an ldmatrix in different banks.
 constexpr int kLdN = kN + 8;
 constexpr int kSwizzledRow = 128 / sizeof(bf16);  // a swizzled row (mma.cuh): 64 values
+constexpr int kStepsBytes = 16 * 128;             // 16 swizzled rows: a product's steps
 
 // The row and column a lane addresses in a stored 16 x 16 block for ldmatrix_x4, with the four
 // 8 x 8 matrices taken down first, (0, 0) (8, 0) (0, 8) (8, 8), or across first, (0, 0) (0, 8)
-// (8, 0) (8, 8). Down first gives an A fragment stored (m, k), or two B tiles stored (k, n)
-// read .trans; across first gives two B tiles stored (n, k), or an A fragment stored (k, m)
-// read .trans (mma.cuh has the fragment layouts).
+// (8, 0) (8, 8). Down first gives an A fragment stored (m, k); across first gives two B tiles
+// stored (n, k) (mma.cuh has the fragment layouts).
 __device__ __forceinline__ int down_row(int lane) { return lane % 8 + (lane / 8) % 2 * 8; }
 __device__ __forceinline__ int down_col(int lane) { return lane / 16 * 8; }
 __device__ __forceinline__ int across_row(int lane) { return lane % 8 + lane / 16 * 8; }
@@ -73,7 +73,7 @@ __global__ void __launch_bounds__(kStatesThreads, 3) chunk_states_mma(SsdParams 
   // X' of 64 steps, hi and lo (kTile x 64 each), then B of 64 steps, double-buffered, each
   // buffer two tiles of kTile x 64 (n in two halves, one a warpgroup); the scan after them.
   constexpr int kXSlots = kTile * kSwizzledRow, kBSlots = 2 * kTile * kSwizzledRow;
-  bf16* xhi = reinterpret_cast<bf16*>(shared + (1024 - shared_address(shared) % 1024) % 1024);
+  bf16* xhi = reinterpret_cast<bf16*>(swizzle_aligned(shared));
   bf16* xlo = xhi + kXSlots;
   bf16* bs2 = xlo + kXSlots;
   double* cumsum = reinterpret_cast<double*>(bs2 + 2 * kBSlots);  // (padded Q)
@@ -97,8 +97,7 @@ __global__ void __launch_bounds__(kStatesThreads, 3) chunk_states_mma(SsdParams 
       raw[v] = j0 + r < len && k < d.P ? *reinterpret_cast<const uint4*>(x + ((b * d.L + c * d.Q + j0 + r) * d.H + h) * d.P + k) : make_uint4(0, 0, 0, 0);
     }
   };
-  // The products' descriptors (the B buffers two apart by their size; the descriptor's address
-  // counts 16 bytes).
+  // The products' descriptors, the B buffers kBSlots apart.
   const uint64_t a_hi = matrix_descriptor(xhi), a_lo = matrix_descriptor(xlo), b_first = matrix_descriptor(bs2 + warp / 4 * kXSlots);
   float acc[8][4] = {};
   fetch_tile(0);
@@ -134,12 +133,13 @@ __global__ void __launch_bounds__(kStatesThreads, 3) chunk_states_mma(SsdParams 
     // S += X'^T B: A = X'^T (p, steps) stored (steps, p), m-major; B (steps, n) stored (steps,
     // n), n-major; 16 steps (2048 bytes) a product, each 16 steps' lo products before their hi
     // ones.
-    const uint64_t bt = b_first + (j0 / kTile) % 2 * (kBSlots * sizeof(bf16) / 16);
+    const uint64_t bt = advanced(b_first, static_cast<int>((j0 / kTile) % 2 * kBSlots * sizeof(bf16)));
     wgmma_fence();
 #pragma unroll
     for (int ks = 0; ks < kTile / 16; ++ks) {
-      wgmma_bf16_ss<true, true>(acc, a_lo + ks * 128, bt + ks * 128);
-      wgmma_bf16_ss<true, true>(acc, a_hi + ks * 128, bt + ks * 128);
+      const int steps = ks * kStepsBytes;
+      wgmma_bf16_ss<true, true>(acc, advanced(a_lo, steps), advanced(bt, steps));
+      wgmma_bf16_ss<true, true>(acc, advanced(a_hi, steps), advanced(bt, steps));
     }
     wgmma_commit();
     wgmma_wait();  // before X' and this B buffer are refilled
@@ -198,7 +198,7 @@ __global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParam
   constexpr int kBufferSlots = kXSlots + kWSlots;
   static_assert(kTile * kLdN <= kBufferSlots && 2 * kPlaneSlots <= kBufferSlots, "a buffer holds x and W, C, or half the state");
   static_assert(kBufferSlots * sizeof(bf16) % 1024 == 0 && kXSlots * sizeof(bf16) % 1024 == 0, "swizzled tiles stay on 1024-byte boundaries");
-  bf16* first = reinterpret_cast<bf16*>(shared + (1024 - shared_address(shared) % 1024) % 1024);
+  bf16* first = reinterpret_cast<bf16*>(swizzle_aligned(shared));
   bf16* second = first + kBufferSlots;
   float* cumsum = reinterpret_cast<float*>(second + kBufferSlots);  // (padded Q)
   float* dts = cumsum + padded_q(d);                                 // (padded Q)
@@ -262,8 +262,8 @@ __global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParam
 #pragma unroll
     for (int kh = 0; kh < kN / 32; ++kh) {
       const int ks = half * (kN / 32) + kh;
-      wgmma_bf16<false>(acc, cf[ks], lo_desc + kh * 2);  // the descriptor's address counts 16 bytes
-      wgmma_bf16<false>(acc, cf[ks], hi_desc + kh * 2);
+      wgmma_bf16<false>(acc, cf[ks], advanced(lo_desc, kh * 16 * sizeof(bf16)));
+      wgmma_bf16<false>(acc, cf[ks], advanced(hi_desc, kh * 16 * sizeof(bf16)));
     }
     wgmma_commit();
     wgmma_wait();
@@ -298,8 +298,8 @@ __global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParam
     wgmma_fence();
 #pragma unroll
     for (int kt = 0; kt < kTile / 16; ++kt) {
-      wgmma_bf16<true>(acc, wlo[kt], x_desc + kt * 128);
-      wgmma_bf16<true>(acc, whi[kt], x_desc + kt * 128);
+      wgmma_bf16<true>(acc, wlo[kt], advanced(x_desc, kt * kStepsBytes));
+      wgmma_bf16<true>(acc, whi[kt], advanced(x_desc, kt * kStepsBytes));
     }
     wgmma_commit();
     wgmma_wait();  // before the accumulators are scaled or stored, and the buffer refilled
@@ -312,13 +312,12 @@ __global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParam
 // 16-byte copies need p and n in whole 8s (row starts stay 16-byte aligned).
 inline bool fits(const SsdParams& p) { return takes_shape(p, DType::BF16, 8); }
 
-constexpr size_t kAlignment = 1024 - 16;  // at most, to the first 1024-byte boundary of the window
 inline size_t states_shared_bytes(const SsdParams& p) {
-  return kAlignment + sizeof(bf16) * 6 * kTile * kSwizzledRow + (sizeof(double) + sizeof(float)) * padded_q(ChunkDims(p));
+  return kSwizzleAlignment + sizeof(bf16) * 6 * kTile * kSwizzledRow + (sizeof(double) + sizeof(float)) * padded_q(ChunkDims(p));
 }
 inline size_t cb_shared_bytes() { return sizeof(bf16) * 2 * kTile * kLdN; }
 inline size_t outputs_shared_bytes(const SsdParams& p) {
-  return kAlignment + 2 * (kCbTileFloats * sizeof(float) + sizeof(bf16) * kTile * kSwizzledRow) + 3 * sizeof(float) * padded_q(ChunkDims(p));
+  return kSwizzleAlignment + 2 * (kCbTileFloats * sizeof(float) + sizeof(bf16) * kTile * kSwizzledRow) + 3 * sizeof(float) * padded_q(ChunkDims(p));
 }
 
 }  // namespace kernel4
