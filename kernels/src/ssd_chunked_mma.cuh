@@ -30,7 +30,7 @@
 // intermediates and far below bf16's own output rounding (2^-9). The scan is float64, kept as
 // float: exp(cs_i - cs_j) then carries ~1e-5 relative error for sums in the hundreds.
 //
-// ptxas (sm_90a): chunk outputs 125 registers and 52 KB of shared memory for chunk 256 (4
+// ptxas (sm_90a): chunk outputs 127 registers and 52 KB of shared memory for chunk 256 (4
 // blocks of 4 warps an SM; on mma.sync with ldmatrix it was 126 and 53 KB, 0.733 ms at 16k
 // against 0.686 on wgmma: ncu), C B^T 56, chunk states 80 with a 16-byte spill (3 blocks an
 // SM; 120 unbounded). What ncu shows is the limit, and what was tried: reports/perf/README.md.
@@ -185,33 +185,34 @@ __global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParam
   if (tile.empty()) return;  // the whole block leaves
   const int64_t h = tile.h, c = tile.c, b = tile.b, g = tile.g, len = tile.len;
   const int i0 = tile.i0;
-  // Two slots for a 64-step tile's x (kTile x 64, swizzled: wgmma reads it), side by side, then
-  // two for its W (kCbTileFloats, fragment order): tile t + 1 lands in one while tile t is used
-  // from the other (even tiles in the second). Before the tiles, the x slots hold C of the
-  // tile's rows (two swizzled halves of 64 columns) until it is in registers, and the W slots
-  // the starting state, a half of n each (the first half in the second slot), hi (kP x 64,
-  // swizzled) then lo: C and all of the state land at once, in one round trip (the state's
-  // second half, copied once C was in registers, was a second: a probe without the state's
-  // copies was 7% faster at 16k, experiments/probes-0fbd91c.json). The slots start on a
-  // 1024-byte boundary of the shared-memory window (the swizzle's), the scan after them. 52 KB
-  // in all for chunk 256: 4 blocks an SM.
+  // Two buffers of a 64-step tile, x (kTile x 64, swizzled: wgmma reads it) then W
+  // (kCbTileFloats, fragment order), for tile t + 1 to land in one while tile t is used from the
+  // other (even tiles in the second). Before them, the first holds C of the tile's rows (kTile,
+  // kLdN) until they are in registers, then the second half of n of the starting state; the
+  // second holds its first half, each half hi (kP x 64, swizzled) then lo: each copy lands while
+  // the one before it is multiplied. The buffers start on a 1024-byte boundary of the
+  // shared-memory window (the swizzle's), the scan after them. 52 KB in all for chunk 256: 4
+  // blocks an SM.
   constexpr int kXSlots = kTile * kSwizzledRow, kPlaneSlots = kP * kSwizzledRow;
   constexpr int kWSlots = kCbTileFloats * sizeof(float) / sizeof(bf16);  // W's room, in bf16 slots
-  static_assert(kTile * kN == 2 * kXSlots && 2 * kPlaneSlots == kWSlots, "the x slots hold C, a W slot half the state");
-  static_assert(kXSlots * sizeof(bf16) % 1024 == 0 && kWSlots * sizeof(bf16) % 1024 == 0, "swizzled tiles stay on 1024-byte boundaries");
-  bf16* x_slots = reinterpret_cast<bf16*>(swizzle_aligned(shared));
-  bf16* w_slots = x_slots + 2 * kXSlots;
-  float* cumsum = reinterpret_cast<float*>(w_slots + 2 * kWSlots);  // (padded Q)
+  constexpr int kBufferSlots = kXSlots + kWSlots;
+  static_assert(kTile * kLdN <= kBufferSlots && 2 * kPlaneSlots <= kBufferSlots, "a buffer holds x and W, C, or half the state");
+  static_assert(kBufferSlots * sizeof(bf16) % 1024 == 0 && kXSlots * sizeof(bf16) % 1024 == 0, "swizzled tiles stay on 1024-byte boundaries");
+  bf16* first = reinterpret_cast<bf16*>(swizzle_aligned(shared));
+  bf16* second = first + kBufferSlots;
+  float* cumsum = reinterpret_cast<float*>(second + kBufferSlots);  // (padded Q)
   float* dts = cumsum + padded_q(d);                                 // (padded Q)
   float* column_factors = dts + padded_q(d);                         // (padded Q) factors_to_row_tile's
-  const auto x_slot = [&](int t) { return x_slots + (t + 1) % 2 * kXSlots; };
-  const auto w_slot = [&](int t) { return w_slots + (t + 1) % 2 * kWSlots; };
+  const auto buffer = [&](int t) { return t % 2 == 0 ? second : first; };
   const bf16* x = static_cast<const bf16*>(p.x);
   const int row_tile = i0 / kTile;
   const float* cb_first = cb_tile(scratch, d, b, c, g, row_tile * (row_tile + 1) / 2);  // the row tile's W tiles, in order
   const StepCopy<bf16, kTile, kP, kSwizzledRow, kOutputsThreads, true> x_steps(x, d, b, c, h, d.H, d.P, len);
-  const auto issue_x = [&](int t) { x_steps(x_slot(t), t * kTile); };
-  const auto issue_w = [&](int t) { copy_cb_tile<kOutputsThreads>(reinterpret_cast<float*>(w_slot(t)), cb_first + t * kCbTileFloats); };
+  const auto issue_tile = [&](int t) {
+    x_steps(buffer(t), t * kTile);
+    copy_cb_tile<kOutputsThreads>(reinterpret_cast<float*>(buffer(t) + kXSlots), cb_first + t * kCbTileFloats);
+    cp_async_commit();
+  };
   // Half of the starting state, n in [half kN / 2, + kN / 2), as pass_state kept it
   // split (each 8 values: their bf16 hi halves, then their lo halves, 16 bytes each): copied
   // as it is, 16 bytes a thread through L1 (cp_async_16_l1), lanes in pairs taking the two
@@ -234,27 +235,24 @@ __global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParam
       const bool valid = column && state_row + i * kRowsPerPass < P;
       cp_async_16_l1(to + state_at + i * kRowsPerPass * kSwizzledRow, valid ? from : slot, valid);
     }
+    cp_async_commit();
   };
-  // C and the state in flight while the scan's loads wait (they were after them).
-  StepCopy<bf16, kTile, kN, kSwizzledRow, kOutputsThreads, true>(static_cast<const bf16*>(p.C), d, b, c, g, d.G, d.N, len)(x_slots, i0);
-  stage_state(0, w_slot(0));
-  stage_state(1, w_slot(1));
-  cp_async_commit();
+  // C and the state's first half in flight while the scan's loads wait (they were after them).
+  copy_steps<bf16, kTile, kN, kLdN, kOutputsThreads>(first, static_cast<const bf16*>(p.C), d, b, c, g, d.G, d.N, i0, len);
+  stage_state(0, second);
   const float D = p.D ? p.D[h] : 0.f;
   load_scan<kOutputsThreads>(d, tile, scratch.cumsum, scratch.dts, cumsum, dts);
   cp_async_wait_all();
-  fence_proxy_async();  // the state, for wgmma
+  fence_proxy_async();  // the state's first half, for wgmma
   __syncthreads();
   factors_to_row_tile<kOutputsThreads>(cumsum, dts, i0, column_factors);  // the tiles below the diagonal's steps
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int ia = i0 + warp * 16 + lane / 4, ib = ia + 8;  // this thread's two rows
-  uint32_t cf[kN / 16][4];  // C of the warp's 16 rows: A fragments over n, from the half of 64 columns holding them
+  uint32_t cf[kN / 16][4];  // C of the warp's 16 rows: A fragments over n
 #pragma unroll
-  for (int ks = 0; ks < kN / 16; ++ks)
-    ldmatrix_x4(cf[ks], x_slots + ks / 4 * kXSlots + swizzled_element<bf16>(warp * 16 + down_row(lane), ks % 4 * 16 + down_col(lane)));
-  __syncthreads();  // C is in every warp's registers (its slots take x), column_factors are written
-  issue_x(0);
-  cp_async_commit();
+  for (int ks = 0; ks < kN / 16; ++ks) ldmatrix_x4(cf[ks], first + (warp * 16 + down_row(lane)) * kLdN + ks * 16 + down_col(lane));
+  __syncthreads();  // C is in every warp's registers (its buffer takes the state's second half), column_factors are written
+  stage_state(1, first);
   float acc[kP / 8][4] = {};  // y of the 16 rows: 8 tiles of 8 columns of p
   // From the starting state: C S^T, S stored (p, n) k-major, the lo plane's products then the
   // hi plane's for each 16 of n (32 bytes along the swizzled rows); half of n at a time.
@@ -270,11 +268,13 @@ __global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParam
     wgmma_commit();
     wgmma_wait();
   };
-  multiply_state_half(0, w_slot(0));
-  __syncthreads();  // the first half is consumed: tile 0's W takes its slot
-  issue_w(0);
-  cp_async_commit();
-  multiply_state_half(1, w_slot(1));
+  multiply_state_half(0, second);
+  __syncthreads();  // the first half is consumed: tile 0 takes its buffer
+  issue_tile(0);
+  cp_async_wait_group<1>();  // the second half has landed; tile 0 may be in flight
+  fence_proxy_async();
+  __syncthreads();
+  multiply_state_half(1, first);
   const float csa = cumsum[ia], csb = cumsum[ib];
   // y += W x for one 64-step tile, W = C B^T (chunk_cb_mma's, the warp's own fragments) with
   // the bracket (bracketed_w), x stored (steps, p) n-major, 16 steps (2048 bytes) a product.
@@ -284,9 +284,9 @@ __global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParam
   const auto multiply_tile = [&](int t, auto diagonal) {
     constexpr bool kDiagonal = decltype(diagonal)::value;
     const int j0 = t * kTile;
-    const uint64_t x_desc = matrix_descriptor(x_slot(t));
+    const uint64_t x_desc = matrix_descriptor(buffer(t));
     float w[kTile / 8][4];  // W = C B^T: 16 rows x 64 steps
-    bracketed_w<kDiagonal>(w, reinterpret_cast<const float*>(w_slot(t)), cumsum, dts, column_factors, j0, ia, csa, csb, warp, lane);
+    bracketed_w<kDiagonal>(w, reinterpret_cast<const float*>(buffer(t) + kXSlots), cumsum, dts, column_factors, j0, ia, csa, csb, warp, lane);
     uint32_t whi[kTile / 16][4], wlo[kTile / 16][4];
 #pragma unroll
     for (int kt = 0; kt < kTile / 16; ++kt) {
@@ -304,13 +304,8 @@ __global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParam
     wgmma_commit();
     wgmma_wait();  // before the accumulators are scaled or stored, and the buffer refilled
   };
-  const auto issue_tile = [&](int t) {
-    issue_x(t);
-    issue_w(t);
-    cp_async_commit();
-  };
   sum_row_tile(acc, cumsum, i0, csa, csb, issue_tile, multiply_tile);
-  const bf16* xs = x_slot(i0 / kTile);  // the diagonal tile's x, swizzled
+  const bf16* xs = buffer(i0 / kTile);  // the diagonal tile's x, swizzled
   store_outputs<bf16>(p, d, tile, acc, ia, lane, D, [&](int r, int col) { return load_pair(xs + swizzled_element<bf16>(r, col)); });
 }
 
