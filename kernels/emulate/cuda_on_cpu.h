@@ -262,13 +262,14 @@ inline uint32_t __float_as_uint(float v) {
   return bits;
 }
 
-// Blocks run one at a time: an atomic is a plain update.
+// Blocks run one at a time: an atomic is a plain update, a fence has nothing to order.
 inline unsigned atomicOr(unsigned* p, unsigned v) {
   emulate::check_global(p, sizeof *p, "atomicOr outside every buffer");
   const unsigned old = *p;
   *p = old | v;
   return old;
 }
+inline void __threadfence() {}
 inline void __syncwarp() { emulate::warp().sync(); }
 
 template <typename T> T __shfl_up_sync(unsigned, T value, unsigned offset) {

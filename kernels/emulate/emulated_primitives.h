@@ -74,7 +74,6 @@ inline unsigned load_acquire(const unsigned* flag) {
   ::emulate::check_global(flag, sizeof *flag, "flag outside every buffer");
   return *flag;
 }
-inline void fence_acq_rel_gpu() {}  // blocks run one at a time: nothing to order
 inline float load_l2(const float* p) {
   ::emulate::check_global(p, sizeof *p, "load outside every buffer");
   return *p;

@@ -64,10 +64,6 @@ __device__ __forceinline__ unsigned load_acquire(const unsigned* flag) {
   asm volatile("ld.acquire.gpu.global.u32 %0, [%1];\n" : "=r"(v) : "l"(flag) : "memory");
   return v;
 }
-// A fence with acquire and release semantics at the GPU's scope, around a flag's atomic (as
-// CUTLASS's semaphores fence theirs): __threadfence's is sequentially consistent, which a
-// handshake on one flag does not need (the flag's atomics are ordered among themselves).
-__device__ __forceinline__ void fence_acq_rel_gpu() { asm volatile("fence.acq_rel.gpu;\n" ::: "memory"); }
 __device__ __forceinline__ float load_l2(const float* p) { return __ldcg(p); }
 __device__ __forceinline__ float4 load_l2_vector(const float* p) { return __ldcg(reinterpret_cast<const float4*>(p)); }
 

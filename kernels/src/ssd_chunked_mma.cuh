@@ -4,8 +4,8 @@
 //   chunk states: one block of 8 warps per (head, chunk, row): the scan of dt, kept in scratch
 //     for the outputs stage, then S_c = X'^T B over tiles of 64 steps, X' = exp(cs_last - cs_j)
 //     dt_j x_j, both operands in swizzled shared-memory tiles; a warpgroup owns a half of n, a
-//     warp 16 x 64 of the (p, n) state. The next tile's B and x land (cp.async, into second
-//     buffers) while this tile's products run. Then the state
+//     warp 16 x 64 of the (p, n) state. The next tile's B and x are fetched (cp.async into a
+//     second buffer; registers) while this tile's products run. Then the state
 //     passing, carried from block to block (pass_state): the chunk's starting state, kept split
 //     into bf16 hi + lo for the outputs stage, and its end state passed on.
 //   chunk C B^T: one block of 4 warps per (64 x 64 tile below or on the diagonal, group, chunk,
@@ -71,55 +71,44 @@ __global__ void __launch_bounds__(kStatesThreads, 3) chunk_states_mma(SsdParams 
   const auto [h, c, b, g, len] = block;
   // Swizzled tiles (wgmma reads them) from the shared-memory window's first 1024-byte boundary:
   // X' of 64 steps, hi and lo (kTile x 64 each), then B of 64 steps, double-buffered, each
-  // buffer two tiles of kTile x 64 (n in two halves, one a warpgroup); then x of 64 steps,
-  // double-buffered (kTile x kP, rows of kP); the scan after them. 69 KB for chunk 256: 3 blocks
-  // an SM, as the registers allow.
+  // buffer two tiles of kTile x 64 (n in two halves, one a warpgroup); the scan after them.
   constexpr int kXSlots = kTile * kSwizzledRow, kBSlots = 2 * kTile * kSwizzledRow;
   bf16* xhi = reinterpret_cast<bf16*>(swizzle_aligned(shared));
   bf16* xlo = xhi + kXSlots;
   bf16* bs2 = xlo + kXSlots;
-  bf16* xs2 = bs2 + 2 * kBSlots;
-  double* cumsum = reinterpret_cast<double*>(xs2 + 2 * kTile * kP);  // (padded Q)
-  float* dts = reinterpret_cast<float*>(cumsum + padded_q(d));       // (padded Q)
+  double* cumsum = reinterpret_cast<double*>(bs2 + 2 * kBSlots);  // (padded Q)
+  float* dts = reinterpret_cast<float*>(cumsum + padded_q(d));    // (padded Q)
   const double last = scan_chunk<kStatesThreads>(p, d, b, c, h, len, dts, cumsum, scratch.dts, scratch.cumsum);
+  const bf16* x = static_cast<const bf16*>(p.x);
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int m0 = warp % 4 * 16, n0 = warp / 4 * 64;  // the warp's 16 x 64 of (p, n): warpgroup warp / 4 owns a half of n
-  // The next tile's B and x land by cp.async while this tile's products run. A thread turns
-  // into X' the very pieces of x it copied itself (kVectors of 8 values: StepCopy's order), so
-  // they are visible to it once its copies have landed, with no barrier between. (x loaded into
-  // registers a tile ahead left the first use of each waiting on global memory: 6% of the
-  // kernel's warp time, ncu's source counters, 6dfeadf.)
+  // The next tile's B lands by cp.async and its x waits in registers (kVectors of 8 values a
+  // thread) while this tile's products run.
   constexpr int kVectors = kTile * (kP / 8) / kStatesThreads;
   static_assert(kVectors * kStatesThreads == kTile * (kP / 8), "x tiles split evenly over the threads");
   const StepCopy<bf16, kTile, kN, kSwizzledRow, kStatesThreads, true> b_steps(static_cast<const bf16*>(p.B), d, b, c, g, d.G, d.N, len);
-  const StepCopy<bf16, kTile, kP, kP, kStatesThreads> x_steps(static_cast<const bf16*>(p.x), d, b, c, h, d.H, d.P, len);
-  static_assert(decltype(x_steps)::kRowsPerPass * (kP / 8) == kStatesThreads, "x_steps gives thread e % threads the piece e of each pass, as X' reads them");
+  uint4 raw[kVectors];
   const auto fetch_tile = [&](int64_t j0) {
-    const int buffer = static_cast<int>(j0 / kTile) % 2;
-    b_steps(bs2 + buffer * kBSlots, static_cast<int>(j0));
-    x_steps(xs2 + buffer * kTile * kP, static_cast<int>(j0));
+    b_steps(bs2 + (j0 / kTile) % 2 * kBSlots, static_cast<int>(j0));
     cp_async_commit();
+#pragma unroll
+    for (int v = 0; v < kVectors; ++v) {
+      const int e = threadIdx.x + v * kStatesThreads, r = e / (kP / 8), k = e % (kP / 8) * 8;
+      raw[v] = j0 + r < len && k < d.P ? *reinterpret_cast<const uint4*>(x + ((b * d.L + c * d.Q + j0 + r) * d.H + h) * d.P + k) : make_uint4(0, 0, 0, 0);
+    }
   };
   // The products' descriptors, the B buffers kBSlots apart.
   const uint64_t a_hi = matrix_descriptor(xhi), a_lo = matrix_descriptor(xlo), b_first = matrix_descriptor(bs2 + warp / 4 * kXSlots);
   float acc[8][4] = {};
   fetch_tile(0);
   for (int64_t j0 = 0; j0 < len; j0 += kTile) {
-    __syncthreads();  // the previous tile's X' and the buffers the next tile goes to are consumed
-    if (j0 + kTile < len) {
-      fetch_tile(j0 + kTile);
-      cp_async_wait_group<1>();  // this tile's B and x have landed; the next one's may be in flight
-    } else {
-      cp_async_wait_group<0>();
-    }
+    __syncthreads();  // the previous tile's X' and the B buffer the next tile goes to are consumed
     // X' = exp(cs_last - cs_j) dt_j x_j, split into hi + lo.
-    const bf16* xt = xs2 + static_cast<int>(j0 / kTile) % 2 * kTile * kP;
 #pragma unroll
     for (int v = 0; v < kVectors; ++v) {
       const int e = threadIdx.x + v * kStatesThreads, r = e / (kP / 8), k = e % (kP / 8) * 8;
       const float w = j0 + r < len ? __expf(static_cast<float>(fmin(last - cumsum[j0 + r], 0.0))) * dts[j0 + r] : 0.f;
-      const uint4 raw = *reinterpret_cast<const uint4*>(xt + r * kP + k);
-      const __nv_bfloat162* pairs = reinterpret_cast<const __nv_bfloat162*>(&raw);
+      const __nv_bfloat162* pairs = reinterpret_cast<const __nv_bfloat162*>(&raw[v]);
       uint4 hi, lo;
       uint32_t* his = reinterpret_cast<uint32_t*>(&hi);
       uint32_t* los = reinterpret_cast<uint32_t*>(&lo);
@@ -132,6 +121,12 @@ __global__ void __launch_bounds__(kStatesThreads, 3) chunk_states_mma(SsdParams 
       }
       *reinterpret_cast<uint4*>(xhi + swizzled_element<bf16>(r, k)) = hi;
       *reinterpret_cast<uint4*>(xlo + swizzled_element<bf16>(r, k)) = lo;
+    }
+    if (j0 + kTile < len) {
+      fetch_tile(j0 + kTile);
+      cp_async_wait_group<1>();  // this tile's B has landed; the next one's may be in flight
+    } else {
+      cp_async_wait_group<0>();
     }
     fence_proxy_async();  // X' and B, for wgmma's reads
     __syncthreads();
@@ -237,7 +232,7 @@ __global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParam
   bf16* second = first + kBufferSlots;
   float* cumsum = reinterpret_cast<float*>(second + kBufferSlots);  // (padded Q)
   float* dts = cumsum + padded_q(d);                                 // (padded Q)
-  float* column_factors = dts + padded_q(d);                         // (padded Q) load_scan's
+  float* column_factors = dts + padded_q(d);                         // (padded Q) factors_to_row_tile's
   const auto buffer = [&](int t) { return t % 2 == 0 ? second : first; };
   const bf16* x = static_cast<const bf16*>(p.x);
   const int row_tile = i0 / kTile;
@@ -276,10 +271,11 @@ __global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParam
   copy_steps<bf16, kTile, kN, kLdN, kOutputsThreads>(first, static_cast<const bf16*>(p.C), d, b, c, g, d.G, d.N, i0, len);
   stage_state(0, second);
   const float D = p.D ? p.D[h] : 0.f;
-  load_scan<kOutputsThreads>(d, tile, scratch.cumsum, scratch.dts, cumsum, dts, column_factors);
+  load_scan<kOutputsThreads>(d, tile, scratch.cumsum, scratch.dts, cumsum, dts);
   cp_async_wait_all();
   fence_proxy_async();  // the state's first half, for wgmma
   __syncthreads();
+  factors_to_row_tile<kOutputsThreads>(cumsum, dts, i0, column_factors);  // the tiles below the diagonal's steps
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int ia = i0 + warp * 16 + lane / 4, ib = ia + 8;  // this thread's two rows
   uint32_t cf[kN / 16][4];  // C of the warp's 16 rows: A fragments over n
@@ -347,7 +343,7 @@ __global__ void __launch_bounds__(kOutputsThreads, 4) chunk_outputs_mma(SsdParam
 inline bool fits(const SsdParams& p) { return takes_shape(p, DType::BF16, 8); }
 
 inline size_t states_shared_bytes(const SsdParams& p) {
-  return kSwizzleAlignment + sizeof(bf16) * (6 * kTile * kSwizzledRow + 2 * kTile * kP) + (sizeof(double) + sizeof(float)) * padded_q(ChunkDims(p));
+  return kSwizzleAlignment + sizeof(bf16) * 6 * kTile * kSwizzledRow + (sizeof(double) + sizeof(float)) * padded_q(ChunkDims(p));
 }
 inline size_t cb_shared_bytes() { return sizeof(bf16) * 2 * kTile * kLdN; }
 inline size_t outputs_shared_bytes(const SsdParams& p) {

@@ -63,33 +63,15 @@ struct RowTile {
   __device__ bool empty() const { return i0 >= len; }
 };
 
-// exp(v) for v clamped to <= 0, as each variant takes it: __expf for bf16's float sums, expf
-// of the float64 sums' difference for fp32.
-__device__ __forceinline__ float exp_nonpositive(float v) { return __expf(fminf(v, 0.f)); }
-__device__ __forceinline__ float exp_nonpositive(double v) { return expf(static_cast<float>(fmin(v, 0.0))); }
-
-// The row tile's reference sum: cs at its step before (0 for the first tile). The tiles below
-// the diagonal factor their bracket through it, exp(cs_i - cs_j) = exp(cs_i - cs_r)
-// exp(cs_r - cs_j) for r = i0 - 1 (both at most 1, cs falls): the second factor, with dt_j, is
-// a column factor (load_scan), the first a row factor applied once to all their sum
-// (and to the starting state's term, exp(cs_i) = exp(cs_i - cs_r) exp(cs_r)).
-template <typename Sum>
-__device__ __forceinline__ Sum row_tile_reference(const Sum* cumsum, int i0) { return i0 > 0 ? cumsum[i0 - 1] : Sum(0); }
-
 // The scan of steps [0, i0 + kTile) into shared memory from scratch (b, chunks, h, q); steps
-// past the chunk's end keep the last sum and have dt 0, so they add nothing. With it, for each
-// step s before the row tile (s < i0), its column factor exp(cs_r - cs_s) dt_s toward the row
-// tile (row_tile_reference), once per block: every warp, and 8 lanes of each, would
-// compute the same step's factor (10 of a pass's instructions an 8-step column tile). A
-// thread's loads (kLoadBatch steps and cs_r) are all issued before any is used: a pass of load
-// then store was a round trip each, and 12% of chunk outputs' warp time, the factors' own pass
-// over shared memory after the barrier 4% (ncu's source counters, 6dfeadf).
+// past the chunk's end keep the last sum and have dt 0, so they add nothing. A thread's loads
+// (kLoadBatch steps) are all issued before any is stored: a pass of load then store was a round
+// trip each, and 12% of chunk outputs' warp time (ncu's source counters, 6dfeadf).
 constexpr int kLoadBatch = 2;  // a chunk of 256 steps in one batch for 128 threads
 template <int Threads, typename Sum>
-__device__ __forceinline__ void load_scan(const ChunkDims& d, const RowTile& t, const Sum* scan_sums, const float* scan_dts, Sum* cumsum, float* dts, float* column_factors) {
+__device__ __forceinline__ void load_scan(const ChunkDims& d, const RowTile& t, const Sum* scan_sums, const float* scan_dts, Sum* cumsum, float* dts) {
   const int64_t at = ((t.b * d.chunks + t.c) * d.H + t.h) * d.Q;
   const int steps = t.i0 + kTile, last = t.len - 1;
-  const Sum reference = t.i0 > 0 ? scan_sums[at + t.i0 - 1] : Sum(0);  // cs_r
   for (int base = threadIdx.x; base < steps; base += kLoadBatch * Threads) {
     Sum sums[kLoadBatch];
     float dt[kLoadBatch];
@@ -106,7 +88,6 @@ __device__ __forceinline__ void load_scan(const ChunkDims& d, const RowTile& t, 
         cumsum[s] = sums[k];
         dts[s] = dt[k];
       }
-      if (s < t.i0) column_factors[s] = exp_nonpositive(reference - sums[k]) * dt[k];
     }
   }
 }
@@ -183,6 +164,28 @@ __device__ __forceinline__ void copy_cb_tile(float* to, const float* from) {
   for (int v = 0; v < kCbTileFloats / 4 / Threads; ++v) cp_async_16(to + v * Threads * 4, from + v * Threads * 4, true);
 }
 
+// exp(v) for v clamped to <= 0, as each variant takes it: __expf for bf16's float sums, expf
+// of the float64 sums' difference for fp32.
+__device__ __forceinline__ float exp_nonpositive(float v) { return __expf(fminf(v, 0.f)); }
+__device__ __forceinline__ float exp_nonpositive(double v) { return expf(static_cast<float>(fmin(v, 0.0))); }
+
+// The row tile's reference sum: cs at its step before (0 for the first tile). The tiles below
+// the diagonal factor their bracket through it, exp(cs_i - cs_j) = exp(cs_i - cs_r)
+// exp(cs_r - cs_j) for r = i0 - 1 (both at most 1, cs falls): the second factor, with dt_j, is
+// a column factor (factors_to_row_tile), the first a row factor applied once to all their sum
+// (and to the starting state's term, exp(cs_i) = exp(cs_i - cs_r) exp(cs_r)).
+template <typename Sum>
+__device__ __forceinline__ Sum row_tile_reference(const Sum* cumsum, int i0) { return i0 > 0 ? cumsum[i0 - 1] : Sum(0); }
+
+// For each step s before the row tile (s < i0), exp(cs_r - cs_s) dt_s, once per block: every
+// warp, and 8 lanes of each, would compute the same step's factor (10 of a pass's
+// instructions an 8-step column tile). cumsum and dts as load_scan left them.
+template <int Threads, typename Sum>
+__device__ __forceinline__ void factors_to_row_tile(const Sum* cumsum, const float* dts, int i0, float* out) {
+  const Sum reference = row_tile_reference(cumsum, i0);
+  for (int s = threadIdx.x; s < i0; s += Threads) out[s] = exp_nonpositive(reference - cumsum[s]) * dts[s];
+}
+
 // v where keep holds, else +0 even where v is NaN or infinite (a step after the row must not
 // reach it), by a mask rather than a branch: as a ?: around the exponential, ptxas branched
 // around each of a diagonal tile's 32 exponentials (SASS, kernel4).
@@ -244,7 +247,7 @@ __device__ __forceinline__ void sum_row_tile(float (&acc)[8][4], const Sum* cums
 // j0 + 8 nt + col, + 1, with the bracket applied in place. On the diagonal, w_ij =
 // exp(cs_i - cs_j) (C_i . B_j) dt_j for j <= i, else 0 (csa, csb: cs of the two rows): each
 // element's own exponential, masked, for the column tiles the warp's rows reach. Below it, only
-// the column factor exp(cs_r - cs_j) dt_j (column_factors, load_scan's): the row
+// the column factor exp(cs_r - cs_j) dt_j (column_factors, factors_to_row_tile's): the row
 // factor exp(cs_i - cs_r) is the caller's, once for all these tiles; so no exponential, no
 // compare, and 4 multiplies an 8-step column tile (the instructions between the tensor-core
 // ones are what ncu shows to be the limit). Compiled twice, the tiles below the diagonal (most
@@ -356,19 +359,16 @@ __device__ __forceinline__ void store_state(float* state, const ChunkDims& d, co
 }
 
 // Sets this block's bit (mine) on a chunk's flag, once every thread's stores are made and
-// released, and returns to every thread whether the other party's bit was there already: then
+// fenced, and returns to every thread whether the other party's bit was there already: then
 // this block is the second to arrive and carries the chain on, what the other stored visible
-// to it (the acquiring fence after the atomic). The barrier before thread 0's release makes the
-// block's stores part of it (the fences are cumulative). Waiting behind thread 0's two
-// sequentially consistent fences (__threadfence) here was 10% of chunk states' warp time (ncu's
-// source counters, 6dfeadf).
+// to it (the fence after the atomic).
 __device__ __forceinline__ bool second_to_flag(unsigned* flag, unsigned mine, unsigned other) {
   static __shared__ unsigned second;  // static: one per block on a CPU too
   __syncthreads();  // every thread's stores are made, and every thread has read `second` before
   if (threadIdx.x == 0) {
-    fence_acq_rel_gpu();
+    __threadfence();
     second = atomicOr(flag, mine) & other;
-    if (second) fence_acq_rel_gpu();
+    if (second) __threadfence();
   }
   __syncthreads();
   return second != 0;

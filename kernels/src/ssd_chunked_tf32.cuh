@@ -155,7 +155,7 @@ __global__ void __launch_bounds__(kOutputsThreads, 3) chunk_outputs_tf32(SsdPara
   const int i0 = tile.i0;
   double* cumsum = reinterpret_cast<double*>(shared);           // (padded Q)
   float* dts = reinterpret_cast<float*>(cumsum + padded_q(d));  // (padded Q)
-  float* column_factors = dts + padded_q(d);                    // (padded Q) load_scan's
+  float* column_factors = dts + padded_q(d);                    // (padded Q) factors_to_row_tile's
   // Two buffers of a 64-step tile, W (kCbTileFloats, fragment order) then x (kTile, kLdX): the
   // first holds C of the tile's rows (kTile, kLdRows) until they are in registers, the second
   // the starting state (kP, kLdRows) until C S^T is done; tile t + 1 lands in one while tile t
@@ -182,9 +182,10 @@ __global__ void __launch_bounds__(kOutputsThreads, 3) chunk_outputs_tf32(SsdPara
     cp_async_16(second + pi * kLdRows + n, valid ? start + pi * d.N + n : start, valid);
   }
   const float D = p.D ? p.D[h] : 0.f;
-  load_scan<kOutputsThreads>(d, tile, scratch.cumsum64, scratch.dts, cumsum, dts, column_factors);
+  load_scan<kOutputsThreads>(d, tile, scratch.cumsum64, scratch.dts, cumsum, dts);
   cp_async_wait_all();
   __syncthreads();
+  factors_to_row_tile<kOutputsThreads>(cumsum, dts, i0, column_factors);  // the tiles below the diagonal's steps
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, gq = lane / 4, tq = lane % 4;
   const int ia = i0 + warp * 16 + gq, ib = ia + 8;  // this thread's two rows
   uint32_t cf[kN / 8][4];  // C of the warp's 16 rows as raw A fragments over n (split when used)
