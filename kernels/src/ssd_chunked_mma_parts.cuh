@@ -439,43 +439,25 @@ __device__ __forceinline__ float2 load_pair(const float* p) { return *reinterpre
 __device__ __forceinline__ void store_pair(__nv_bfloat16* p, float a, float b) { *reinterpret_cast<__nv_bfloat162*>(p) = __floats2bfloat162_rn(a, b); }
 __device__ __forceinline__ void store_pair(float* p, float a, float b) { *reinterpret_cast<float2*>(p) = make_float2(a, b); }
 
-// A staged row tile of y (kTile x kP values of T): each row's 128-byte stretches swizzled
-// (mma.cuh), one stretch a row in bf16, two in fp32, the second stretches after all the first.
-template <typename T>
-__device__ __forceinline__ int staged_element(int row, int col) {
-  constexpr int kPerStretch = 128 / sizeof(T);
-  return col / kPerStretch * (kTile * kPerStretch) + swizzled_element<T>(row, col % kPerStretch);
-}
-
-// y = acc + D x for the row tile (the warp's 16 rows, warp 16 rows from the top; its 8 tiles of
-// p), x_pair(r, col) giving columns col and col + 1 of the diagonal tile's row r as float and D
-// as loaded at the block's start (both from global memory here left every block's end waiting
-// on them: long-scoreboard stalls were 40% of chunk outputs' cycles, ncu). Rounded to T into
-// `staging` (kTile x kP, free: the other buffer's), then stored 16 bytes a thread along y's
-// rows, those before the chunk's end. A thread's own 4- or 8-byte stores, each behind its own
-// predicates and address arithmetic, were 19% of bf16 chunk outputs' warp time (ncu's source
-// counters, 6dfeadf). The swizzle spreads a column of 8 rows over the banks: no conflicts.
+// y = acc + D x for the warp's rows ia and ia + 8 (those before the chunk's end) and its 8 tiles
+// of p. x of the row tile's rows from shared memory, the diagonal tile's (x_pair(r, col):
+// columns col and col + 1 of its row r, as float), and D as loaded at the block's start: loading
+// both from global memory here left every block's end waiting on them (long-scoreboard stalls
+// were 40% of chunk outputs' cycles: ncu).
 template <typename T, typename XPair>
-__device__ __forceinline__ void store_outputs(const SsdParams& p, const ChunkDims& d, const RowTile& t, const float (&acc)[kP / 8][4], int warp, int lane, float D,
-                                              const XPair& x_pair, T* staging) {
+__device__ __forceinline__ void store_outputs(const SsdParams& p, const ChunkDims& d, const RowTile& t, const float (&acc)[8][4], int ia, int lane, float D, const XPair& x_pair) {
+  T* y = static_cast<T*>(p.y);
+  const int P = static_cast<int>(d.P);
 #pragma unroll
-  for (int nt = 0; nt < kP / 8; ++nt)
+  for (int nt = 0; nt < 8; ++nt) {
+    const int pi = nt * 8 + lane % 4 * 2;
 #pragma unroll
     for (int half = 0; half < 2; ++half) {
-      const int r = warp * 16 + lane / 4 + 8 * half, col = nt * 8 + lane % 4 * 2;
-      const float2 xv = x_pair(r, col);
-      store_pair(staging + staged_element<T>(r, col), acc[nt][2 * half] + D * xv.x, acc[nt][2 * half + 1] + D * xv.y);
+      const int i = ia + 8 * half;
+      if (pi >= P || i >= t.len) continue;
+      const float2 xv = x_pair(i - t.i0, pi);
+      store_pair(y + ((t.b * d.L + t.c * d.Q + i) * d.H + t.h) * d.P + pi, acc[nt][2 * half] + D * xv.x, acc[nt][2 * half + 1] + D * xv.y);
     }
-  __syncthreads();
-  constexpr int kPerPiece = 16 / sizeof(T), kPieces = kP / kPerPiece;  // 16-byte pieces a row
-  static_assert(kTile * kPieces % kOutputsThreads == 0, "the tile's pieces split evenly over the threads");
-  T* y_rows = static_cast<T*>(p.y) + ((t.b * d.L + t.c * d.Q + t.i0) * d.H + t.h) * d.P;  // the row tile's first row
-  const int64_t row_stride = d.H * d.P;
-  const int rows = t.len - t.i0, P = static_cast<int>(d.P);
-#pragma unroll
-  for (int v = 0; v < kTile * kPieces / kOutputsThreads; ++v) {
-    const int e = threadIdx.x + v * kOutputsThreads, r = e / kPieces, col = e % kPieces * kPerPiece;
-    if (r < rows && col < P) *reinterpret_cast<uint4*>(y_rows + r * row_stride + col) = *reinterpret_cast<const uint4*>(staging + staged_element<T>(r, col));
   }
 }
 

@@ -15,7 +15,7 @@
 //     reads x's rows in that order (mma.cuh) instead of moving W between lanes. W and x tiles
 //     arrive by cp.async, double-buffered.
 // Shared memory holds the two buffers (C, then the starting state, in their place at first):
-// 70 KB, 3 blocks an SM (ptxas: 154 registers; C B^T 64 with 16-byte spills, chunk states
+// 70 KB, 3 blocks an SM (ptxas: 149 registers; C B^T 64 with 16-byte spills, chunk states
 // 64). Computing C B^T per head, as before, it held C, the state and x (88 KB, 2 blocks an
 // SM) and took 25.9 ms at 64k tokens on the H200 where this takes 11.7; the same outputs stage
 // at 2 blocks an SM, unspilled at 176 registers, took 15.96 ms against 14.50 at 3
@@ -235,10 +235,8 @@ __global__ void __launch_bounds__(kOutputsThreads, 3) chunk_outputs_tf32(SsdPara
     }
   };
   sum_row_tile(acc, cumsum, i0, csa, csb, issue_tile, multiply_tile);
-  // y staged in the other buffer's W (its last tile consumed: kTile x kP floats).
-  static_assert(kTile * kP <= kCbTileFloats, "W's room stages y");
   const float* xs = buffer(i0 / kTile) + kCbTileFloats;  // (kTile, kLdX) the diagonal tile's x
-  store_outputs<float>(p, d, tile, acc, warp, lane, D, [&](int r, int col) { return load_pair(xs + r * kLdX + col); }, buffer(i0 / kTile + 1));
+  store_outputs<float>(p, d, tile, acc, ia, lane, D, [&](int r, int col) { return load_pair(xs + r * kLdX + col); });
 }
 
 // 16-byte copies need p and n in whole 4s.
