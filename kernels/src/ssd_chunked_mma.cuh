@@ -182,8 +182,10 @@ __global__ void __launch_bounds__(kOutputsThreads) chunk_cb_mma(SsdParams p, Chu
 // tile's swizzled x), rounded to bf16 into a free swizzled kTile x 64 tile (staging), then
 // stored 16 bytes a thread along y's rows, those before the chunk's end. A thread's own 4-byte
 // stores, each behind its own predicates and address arithmetic, were 19% of chunk outputs'
-// warp time (ncu's source counters, 6dfeadf). The staging writes are free of bank conflicts:
-// the swizzle puts a 16-byte column of 8 rows in 8 different bank groups.
+// warp time (ncu's source counters, 6dfeadf); fp32's 8-byte stores fill whole sectors, and
+// staged the same way it was 2.5-3.8% slower (3b2b737), so it keeps store_outputs. The staging
+// writes are free of bank conflicts: the swizzle puts a 16-byte column of 8 rows in 8 different
+// bank groups.
 __device__ __forceinline__ void store_outputs_staged(const SsdParams& p, const ChunkDims& d, const RowTile& t, const float (&acc)[kP / 8][4], int warp, int lane, float D,
                                                      const bf16* xs, bf16* staging) {
 #pragma unroll

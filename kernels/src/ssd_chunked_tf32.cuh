@@ -15,7 +15,7 @@
 //     reads x's rows in that order (mma.cuh) instead of moving W between lanes. W and x tiles
 //     arrive by cp.async, double-buffered.
 // Shared memory holds the two buffers (C, then the starting state, in their place at first):
-// 70 KB, 3 blocks an SM (ptxas: 149 registers; C B^T 64 with 16-byte spills, chunk states
+// 70 KB, 3 blocks an SM (ptxas: 148 registers; C B^T 64 with 16-byte spills, chunk states
 // 64). Computing C B^T per head, as before, it held C, the state and x (88 KB, 2 blocks an
 // SM) and took 25.9 ms at 64k tokens on the H200 where this takes 11.7; the same outputs stage
 // at 2 blocks an SM, unspilled at 176 registers, took 15.96 ms against 14.50 at 3
