@@ -40,13 +40,16 @@ describe.skipIf(!CUDA.available)(`CUDA kernels on ${CUDA.device?.name ?? 'no dev
     .map(([spec, p4, n4]) => ({ ...spec, dims: { ...spec.dims, headDim: 4 * p4, stateSize: 4 * n4 } }));
   test.prop([tf32Dims, kernelChunk], { numRuns: 12 })('kernel4 in fp32: p and n multiples of 4 up to (64, 128)', (spec, q) =>
     expectCudaMatches(spec, q, 'float32'));
+  // and fp16 in the same shapes, widened to float32 for the fp32 variant and rounded back.
+  test.prop([tf32Dims, kernelChunk], { numRuns: 12 })('kernel4 in fp16 (widened to fp32): p and n multiples of 4 up to (64, 128)', (spec, q) =>
+    expectCudaMatches(spec, q, 'float16'));
   // Every chunked kernel on the shapes kernel4 takes, chosen by name: each equals the reference,
   // or, where it does not take the dtype or shape, the call says so naming 'kernel'.
   const named = fc.tuple(ssdCaseSpec({ maxLength: 200, maxBatch: 2 }), fc.integer({ min: 1, max: 16 }), fc.integer({ min: 1, max: 32 }))
     .map(([spec, p4, n4]) => ({ ...spec, dims: { ...spec.dims, headDim: 4 * p4, stateSize: 4 * n4 } }));
   test.prop([named, kernelChunk, dtypes, fc.constantFrom<ChunkedKernel>('kernel4', 'kernel3', 'kernel2')], { numRuns: 20 })('each kernel by name equals the reference, or refuses the shape naming the argument', async (spec, q, dtype, kernel) => {
     const { headDim: p, stateSize: n } = spec.dims;
-    const takes = kernel !== 'kernel4' || (dtype === 'bfloat16' ? p % 8 === 0 && n % 8 === 0 : dtype === 'float32');
+    const takes = kernel !== 'kernel4' || dtype !== 'bfloat16' || (p % 8 === 0 && n % 8 === 0);
     if (takes) return expectSsdMatches((inputs, options) => ssdCuda(inputs, { ...options, kernel }), spec, q, dtype);
     await expect(ssdCuda(buildSsdInputs(spec), { chunkSize: q, dtype, kernel })).rejects.toThrow(/^kernel: expected a kernel that takes this dtype and shape/);
   });

@@ -387,7 +387,7 @@ ChunkedLaunch prepare_chunked(Napi::Env env, const Napi::Object& a) {
   params.dtype = dtype;
   params.kernel = chunked_kernel_arg(env, a);
   if (!ssdcheck::ssd_chunked_takes(params, params.kernel)) {
-    fail(env, "kernel", "a kernel that takes this dtype and shape (kernel4: bf16 with p, n multiples of 8, or float32 with multiples of 4, up to 64 and 128; kernel3: p <= 64, n <= 128)",
+    fail(env, "kernel", "a kernel that takes this dtype and shape (kernel4: bf16 with p, n multiples of 8, or float32 or float16 (widened to float32) with multiples of 4, up to 64 and 128; kernel3: p <= 64, n <= 128)",
          chunked_kernel_name(params.kernel) + " for " + dtype_name(dtype) + " p = " + std::to_string(p) + ", n = " + std::to_string(n));
   }
   int device = 0, max_shared = 0;

@@ -240,6 +240,7 @@ size_t ssd_chunked_shared_bytes(const SsdParams& p) {
 cudaError_t launch_ssd_chunked(const SsdParams& p, cudaStream_t stream) {
   const ChunkedKernel kernel = ssd_chunked_kernel(p);
   if (!ssd_chunked_takes(p, kernel)) return cudaErrorInvalidValue;  // the binding says why first
+  if (kernel == ChunkedKernel::Kernel4 && p.dtype == DType::F16) return launch_ssd_chunked_widened(p, stream);
   const ChunkDims d(p);
   ChunkScratch scratch{};
   const size_t per_chunk_head = static_cast<size_t>(p.batch * d.chunks * d.H);

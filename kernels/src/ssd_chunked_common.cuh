@@ -93,5 +93,8 @@ size_t ssd_chunked_mma_end_floats(const SsdParams& p);  // scratch.ends's, likew
 size_t ssd_chunked_mma_shared_bytes(const SsdParams& p);
 cudaError_t launch_chunk_states_mma(const SsdParams& p, ChunkScratch scratch, cudaStream_t stream);
 cudaError_t launch_chunk_outputs_mma(const SsdParams& p, ChunkScratch scratch, cudaStream_t stream);
+// fp16 on kernel4 (ssd_chunked_widened.cu): x, B and C widened to float32, the fp32 variant, y
+// rounded back; the whole forward, launch_ssd_chunked's in its place.
+cudaError_t launch_ssd_chunked_widened(const SsdParams& p, cudaStream_t stream);
 
 }  // namespace ssdcheck

@@ -1,17 +1,18 @@
 // Launchers of kernel4, the mma.sync and wgmma path of the chunked SSD: bf16
-// (ssd_chunked_mma.cuh) and fp32 on 3xTF32 (ssd_chunked_tf32.cuh).
+// (ssd_chunked_mma.cuh) and fp32 on 3xTF32 (ssd_chunked_tf32.cuh), which fp16 takes widened to
+// float32 (ssd_chunked_widened.cu).
 #include "ssd_chunked_mma.cuh"
 #include "ssd_chunked_tf32.cuh"
 #include "launch.cuh"
 
 namespace ssdcheck {
-bool ssd_chunked_mma_fits(const SsdParams& p) { return kernel4::fits(p) || kernel4_tf32::fits(p); }
-bool ssd_chunked_mma_scan_f64(const SsdParams& p) { return kernel4_tf32::fits(p); }
+bool ssd_chunked_mma_fits(const SsdParams& p) { return kernel4::fits(p) || kernel4_tf32::fits(p) || kernel4_tf32::widens(p); }
+bool ssd_chunked_mma_scan_f64(const SsdParams& p) { return kernel4_tf32::fits(p) || kernel4_tf32::widens(p); }
 size_t ssd_chunked_mma_cb_floats(const SsdParams& p) { return ssd_chunked_mma_fits(p) ? kernel4_parts::cb_floats(p) : 0; }
 size_t ssd_chunked_mma_end_floats(const SsdParams& p) { return ssd_chunked_mma_fits(p) ? kernel4_parts::end_floats(p) : 0; }
 
 size_t ssd_chunked_mma_shared_bytes(const SsdParams& p) {
-  const bool tf32 = kernel4_tf32::fits(p);
+  const bool tf32 = kernel4_tf32::fits(p) || kernel4_tf32::widens(p);
   const size_t states = tf32 ? kernel4_tf32::states_shared_bytes(p) : kernel4::states_shared_bytes(p);
   const size_t outputs = tf32 ? kernel4_tf32::outputs_shared_bytes(p) : kernel4::outputs_shared_bytes(p);
   return states > outputs ? states : outputs;

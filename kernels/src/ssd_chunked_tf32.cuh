@@ -241,6 +241,8 @@ __global__ void __launch_bounds__(kOutputsThreads, 3) chunk_outputs_tf32(SsdPara
 
 // 16-byte copies need p and n in whole 4s.
 inline bool fits(const SsdParams& p) { return takes_shape(p, DType::F32, 4); }
+// fp16 in the same shapes runs here too, widened to float32 first (ssd_chunked_widened.cu).
+inline bool widens(const SsdParams& p) { return takes_shape(p, DType::F16, 4); }
 
 inline size_t states_shared_bytes(const SsdParams& p) {
   return (sizeof(double) + sizeof(float)) * padded_q(ChunkDims(p)) + sizeof(float) * kTile * (kLdXs + kLdB);
