@@ -1,9 +1,9 @@
 // Chunked SSD forward (reference/ssd/chunked.ts): chunk states, state passing, chunk outputs.
-// bf16 with p and n in whole 8s, and fp32 with p and n in whole 4s, up to (64, 128) take
-// kernel4 (mma.sync, ssd_chunked_mma.cu), which passes the states within its chunk-states
-// launch; other shapes that fit the tensor-core tiles (fp16, or p, n not in whole 4s or 8s) take
-// kernel3 (WMMA TF32, ssd_chunked_tc.cu); the rest take kernel2 below, on CUDA cores. kernel2
-// and kernel3 launch the three stages apart:
+// bf16 with p and n in whole 8s, and fp32 and fp16 with p and n in whole 4s, up to (64, 128)
+// take kernel4 (mma.sync, ssd_chunked_mma.cu; fp16 widened to fp32, ssd_chunked_widened.cu),
+// which passes the states within its chunk-states launch; other shapes that fit the tensor-core
+// tiles (p, n not in whole 4s or 8s) take kernel3 (WMMA TF32, ssd_chunked_tc.cu); the rest take
+// kernel2 below, on CUDA cores. kernel2 and kernel3 launch the three stages apart:
 //   A chunk states: one block per (chunk, head, row): dt, in-chunk cumsum, then the chunk's own
 //     state sum_j exp(cs_last - cs_j) dt_j x_j B_j^T from shared-memory tiles of 32 steps; the
 //     chunk's total decay log. Written to a scratch (b, chunks, h, p, n) in float32.

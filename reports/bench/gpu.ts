@@ -206,7 +206,7 @@ mkdirSync(dirname(out), { recursive: true });
 const smi = spawnSync('nvidia-smi', ['--query-gpu=name,driver_version,memory.total', '--format=csv,noheader'], { encoding: 'utf-8' });
 // Which kernel variants ran: they change by issue 6's work; kernels/dev/ keeps the losers.
 const KERNELS = {
-  forward: 'ssd_chunked kernel4 (mma.sync, bf16 chunk outputs on wgmma, products in registers, C B^T once per group: bf16 with p, n in 8s, fp32 on 3xTF32 with p, n in 4s, up to 64, 128); kernel3 (WMMA TF32) for fp16 and other tile shapes; kernel2 past p 64, n 128. Rows ssdcheck-cuda-kernel3: kernel3 on the same inputs in the same run',
+  forward: 'ssd_chunked kernel4 (mma.sync, bf16 chunk outputs on wgmma, products in registers, C B^T once per group: bf16 with p, n in 8s, fp32 on 3xTF32 with p, n in 4s, fp16 widened to fp32 there, up to 64, 128); kernel3 (WMMA TF32) for other tile shapes; kernel2 past p 64, n 128. Rows ssdcheck-cuda-kernel3: kernel3 on the same inputs in the same run',
   step: 'ssd_step kernel4 (16 warps of 4 state rows a block, every load in flight before any store, float4, no shared staging, 2 blocks an SM)',
 };
 writeFileSync(out, JSON.stringify({ benchmark: 'gpu', kernels: KERNELS, run: runInfo(), device: k.deviceInfo(), nvidiaSmi: smi.stdout?.trim(), anchor, models: MODELS, rows }, null, 2) + '\n');
