@@ -172,6 +172,10 @@ describe.skipIf(!CUDA.available)('CUDA safety', () => {
     const ms = k.timeSsdChunked(args, { warmup: 1, reps: 5 });
     expect(ms).toHaveLength(5);
     for (const t of ms) expect(t).toBeGreaterThan(0);
+    // A timing call frees the outputs it made (the garbage collector does not see device memory).
+    const before = k.memoryInfo().free;
+    for (let i = 0; i < 20; i++) k.timeSsdChunked(args, { warmup: 0, reps: 1 });
+    expect(k.memoryInfo().free).toBe(before);
     expect(() => k.timeSsdChunked(args, { warmup: 1, reps: 0 })).toThrow(/^reps: expected an integer in \[1, 10000\]/);
     // The copy that gives the decode step's ceiling copies, and times each repetition.
     const copy = k.zeros('float32', [1000]);

@@ -175,13 +175,14 @@ class DeviceTensor : public Napi::ObjectWrap<DeviceTensor> {
   DType dtype() const { return dtype_; }
   const std::vector<int64_t>& shape() const { return shape_; }
   size_t bytes() const { return bytes_; }
-
- private:
+  // Stream-ordered after every launch already made, so a kernel still writing it finishes first.
   void release() {
     if (ptr_) cudaFreeAsync(ptr_, nullptr);
     ptr_ = nullptr;
     freed_ = true;
   }
+
+ private:
   Napi::Value GetDtype(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), dtype_name(dtype_)); }
   Napi::Value GetShape(const Napi::CallbackInfo& info) {
     Napi::Array a = Napi::Array::New(info.Env(), shape_.size());
@@ -567,12 +568,31 @@ Napi::Value time_launches(Napi::Env env, const Napi::Object& options, Launch lau
   return out;
 }
 
+// The outputs a timing call makes for its launches, freed when the call returns or throws. Left
+// to the garbage collector, which does not see device memory, they stayed: a full bench:gpu
+// sweep held 148 GB of them and ran out of memory (2026-11-30).
+class TimingOutputs {
+ public:
+  explicit TimingOutputs(std::initializer_list<Napi::Object> outputs) {
+    for (const Napi::Object& o : outputs) tensors_.push_back(DeviceTensor::Unwrap(o));
+  }
+  ~TimingOutputs() {
+    for (DeviceTensor* t : tensors_) t->release();
+  }
+  TimingOutputs(const TimingOutputs&) = delete;
+  TimingOutputs& operator=(const TimingOutputs&) = delete;
+
+ private:
+  std::vector<DeviceTensor*> tensors_;
+};
+
 // timeSsdChunked(args, { warmup, reps }) -> ms[]   (args as ssdChunked)
 Napi::Value TimeSsdChunked(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   require_device(env);
   if (info.Length() != 2 || !info[0].IsObject() || !info[1].IsObject()) fail(env, "timeSsdChunked", "(args, { warmup, reps })", std::to_string(info.Length()) + " arguments");
   ChunkedLaunch launch = prepare_chunked(env, info[0].As<Napi::Object>());
+  const TimingOutputs outputs{launch.y, launch.final_state};
   return time_launches(env, info[1].As<Napi::Object>(), [&] { return ssdcheck::launch_ssd_chunked(launch.params, nullptr); }, "timeSsdChunked");
 }
 
@@ -582,6 +602,7 @@ Napi::Value TimeSsdStep(const Napi::CallbackInfo& info) {
   require_device(env);
   if (info.Length() != 2 || !info[0].IsObject() || !info[1].IsObject()) fail(env, "timeSsdStep", "(args, { warmup, reps })", std::to_string(info.Length()) + " arguments");
   StepLaunch launch = prepare_step(env, info[0].As<Napi::Object>());
+  const TimingOutputs outputs{launch.y};
   return time_launches(env, info[1].As<Napi::Object>(), [&] { return ssdcheck::launch_ssd_step(launch.params, nullptr); }, "timeSsdStep");
 }
 
