@@ -2,11 +2,10 @@
 // variant run on them (3xTF32, float32's accuracy: ssd_chunked_tf32.cuh), and y rounded to fp16
 // (to nearest even, as every fp16 output here). kernel4 has no fp16 products of its own: split
 // into fp16 hi + lo, the float intermediates (X', W, the starting state) would lose their lo
-// halves (2^-11 of the value) to fp16's subnormals below 2^-3 and overflow past 65504. Before
-// this, fp16 ran on
-// kernel3 (WMMA TF32): 9.1 ms at 16k tokens in the Codestral shape on the H200, where the fp32
-// variant takes 2.8 (reports/perf/README.md). The price is memory: float32 copies of x, B, C and
-// y for the call, three times the fp16 tensors' bytes.
+// halves (2^-11 of the value) to fp16's subnormals below 2^-3 and overflow past 65504.
+// H200, Codestral shape, 16k tokens: 3.20 ms, where kernel3 (WMMA TF32), fp16's path before,
+// took 9.13 and the fp32 variant alone takes 2.77 (reports/perf/README.md). The price is memory:
+// float32 copies of x, B, C and y for the call, twice those tensors' bytes.
 #include <algorithm>
 #include "dtype.cuh"
 #include "ssd_chunked_common.cuh"
@@ -44,7 +43,6 @@ dim3 elementwise_grid(int64_t n) { return dim3(static_cast<unsigned>(std::min<in
 
 cudaError_t launch_ssd_chunked_widened(const SsdParams& p, cudaStream_t stream) {
   const int64_t x_values = p.batch * p.length * p.heads * p.head_dim, bc_values = p.batch * p.length * p.groups * p.state_size;
-  if (x_values == 0) return cudaSuccess;
   // One allocation: x and y (b, l, h, p), then B and C (b, l, g, n), as float, each part
   // 256-byte aligned.
   const auto part = [](int64_t values) { return static_cast<size_t>((values * 4 + 255) / 256 * 256); };
