@@ -246,16 +246,14 @@ cudaError_t launch_ssd_chunked(const SsdParams& p, cudaStream_t stream) {
   const size_t per_chunk_head = static_cast<size_t>(p.batch * d.chunks * d.H);
   const size_t floats = sizeof(float) * per_chunk_head, steps = static_cast<size_t>(d.Q);
   const bool mma = kernel == ChunkedKernel::Kernel4, scan_f64 = mma && ssd_chunked_mma_scan_f64(p);
-  // One allocation for all of it (each cudaMallocAsync costs host time at short lengths), each
-  // part starting 256-byte aligned as its own allocation would (float4 and double accesses);
-  // kernel4's chain flags last, zeroed by one memset.
-  const auto part = [](size_t bytes) { return (bytes + 255) / 256 * 256; };
-  const size_t states = part(floats * static_cast<size_t>(d.P * d.N)), decay = part(floats);
-  const size_t dts = mma ? part(floats * steps) : 0, sums = mma && !scan_f64 ? part(floats * steps) : 0;
-  const size_t sums64 = scan_f64 ? part(sizeof(double) * per_chunk_head * steps) : 0;
-  const size_t cb = mma ? part(sizeof(float) * ssd_chunked_mma_cb_floats(p)) : 0;
-  const size_t ends = mma ? part(sizeof(float) * ssd_chunked_mma_end_floats(p)) : 0;
-  const size_t arrivals = mma ? part(sizeof(unsigned) * per_chunk_head) : 0;
+  // One allocation for all of it (each cudaMallocAsync costs host time at short lengths), in
+  // slab_parts; kernel4's chain flags last, zeroed by one memset.
+  const size_t states = slab_part(floats * static_cast<size_t>(d.P * d.N)), decay = slab_part(floats);
+  const size_t dts = mma ? slab_part(floats * steps) : 0, sums = mma && !scan_f64 ? slab_part(floats * steps) : 0;
+  const size_t sums64 = scan_f64 ? slab_part(sizeof(double) * per_chunk_head * steps) : 0;
+  const size_t cb = mma ? slab_part(sizeof(float) * ssd_chunked_mma_cb_floats(p)) : 0;
+  const size_t ends = mma ? slab_part(sizeof(float) * ssd_chunked_mma_end_floats(p)) : 0;
+  const size_t arrivals = mma ? slab_part(sizeof(unsigned) * per_chunk_head) : 0;
   const size_t before_arrivals = states + decay + dts + sums + sums64 + cb + ends;
   unsigned char* slab = nullptr;
   cudaError_t err = cudaMallocAsync(reinterpret_cast<void**>(&slab), before_arrivals + arrivals, stream);

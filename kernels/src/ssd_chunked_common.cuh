@@ -93,6 +93,9 @@ size_t ssd_chunked_mma_end_floats(const SsdParams& p);  // scratch.ends's, likew
 size_t ssd_chunked_mma_shared_bytes(const SsdParams& p);
 cudaError_t launch_chunk_states_mma(const SsdParams& p, ChunkScratch scratch, cudaStream_t stream);
 cudaError_t launch_chunk_outputs_mma(const SsdParams& p, ChunkScratch scratch, cudaStream_t stream);
+// A part of one scratch allocation, rounded up to 256 bytes so that each part starts aligned as
+// its own allocation would (float4 and double accesses).
+inline size_t slab_part(size_t bytes) { return (bytes + 255) / 256 * 256; }
 // fp16 on kernel4 (ssd_chunked_widened.cu): x, B and C widened to float32, the fp32 variant, y
 // rounded back; the whole forward, launch_ssd_chunked's in its place.
 cudaError_t launch_ssd_chunked_widened(const SsdParams& p, cudaStream_t stream);

@@ -6,13 +6,18 @@
 #include "launch.cuh"
 
 namespace ssdcheck {
-bool ssd_chunked_mma_fits(const SsdParams& p) { return kernel4::fits(p) || kernel4_tf32::fits(p) || kernel4_tf32::widens(p); }
-bool ssd_chunked_mma_scan_f64(const SsdParams& p) { return kernel4_tf32::fits(p) || kernel4_tf32::widens(p); }
+namespace {
+// Whether the fp32 variant runs: fp32, or fp16 widened to it.
+bool runs_tf32(const SsdParams& p) { return kernel4_tf32::fits(p) || kernel4_tf32::widens(p); }
+}  // namespace
+
+bool ssd_chunked_mma_fits(const SsdParams& p) { return kernel4::fits(p) || runs_tf32(p); }
+bool ssd_chunked_mma_scan_f64(const SsdParams& p) { return runs_tf32(p); }
 size_t ssd_chunked_mma_cb_floats(const SsdParams& p) { return ssd_chunked_mma_fits(p) ? kernel4_parts::cb_floats(p) : 0; }
 size_t ssd_chunked_mma_end_floats(const SsdParams& p) { return ssd_chunked_mma_fits(p) ? kernel4_parts::end_floats(p) : 0; }
 
 size_t ssd_chunked_mma_shared_bytes(const SsdParams& p) {
-  const bool tf32 = kernel4_tf32::fits(p) || kernel4_tf32::widens(p);
+  const bool tf32 = runs_tf32(p);
   const size_t states = tf32 ? kernel4_tf32::states_shared_bytes(p) : kernel4::states_shared_bytes(p);
   const size_t outputs = tf32 ? kernel4_tf32::outputs_shared_bytes(p) : kernel4::outputs_shared_bytes(p);
   return states > outputs ? states : outputs;

@@ -440,12 +440,12 @@ __device__ __forceinline__ void store_pair(__nv_bfloat16* p, float a, float b) {
 __device__ __forceinline__ void store_pair(float* p, float a, float b) { *reinterpret_cast<float2*>(p) = make_float2(a, b); }
 
 // y = acc + D x for the warp's rows ia and ia + 8 (those before the chunk's end) and its 8 tiles
-// of p. x of the row tile's rows from shared memory, the diagonal tile's (x_pair(r, col):
-// columns col and col + 1 of its row r, as float), and D as loaded at the block's start: loading
-// both from global memory here left every block's end waiting on them (long-scoreboard stalls
-// were 40% of chunk outputs' cycles: ncu).
-template <typename T, typename XPair>
-__device__ __forceinline__ void store_outputs(const SsdParams& p, const ChunkDims& d, const RowTile& t, const float (&acc)[8][4], int ia, int lane, float D, const XPair& x_pair) {
+// of p. x of the row tile's rows from shared memory, the diagonal tile's (xs, (kTile, ld), rows
+// from i0), and D as loaded at the block's start: loading both from global memory here left
+// every block's end waiting on them (long-scoreboard stalls were 40% of chunk outputs' cycles:
+// ncu).
+template <typename T>
+__device__ __forceinline__ void store_outputs(const SsdParams& p, const ChunkDims& d, const RowTile& t, const float (&acc)[8][4], int ia, int lane, float D, const T* xs, int ld) {
   T* y = static_cast<T*>(p.y);
   const int P = static_cast<int>(d.P);
 #pragma unroll
@@ -455,7 +455,7 @@ __device__ __forceinline__ void store_outputs(const SsdParams& p, const ChunkDim
     for (int half = 0; half < 2; ++half) {
       const int i = ia + 8 * half;
       if (pi >= P || i >= t.len) continue;
-      const float2 xv = x_pair(i - t.i0, pi);
+      const float2 xv = load_pair(xs + (i - t.i0) * ld + pi);
       store_pair(y + ((t.b * d.L + t.c * d.Q + i) * d.H + t.h) * d.P + pi, acc[nt][2 * half] + D * xv.x, acc[nt][2 * half + 1] + D * xv.y);
     }
   }

@@ -235,8 +235,7 @@ __global__ void __launch_bounds__(kOutputsThreads, 3) chunk_outputs_tf32(SsdPara
     }
   };
   sum_row_tile(acc, cumsum, i0, csa, csb, issue_tile, multiply_tile);
-  const float* xs = buffer(i0 / kTile) + kCbTileFloats;  // (kTile, kLdX) the diagonal tile's x
-  store_outputs<float>(p, d, tile, acc, ia, lane, D, [&](int r, int col) { return load_pair(xs + r * kLdX + col); });
+  store_outputs<float>(p, d, tile, acc, ia, lane, D, buffer(i0 / kTile) + kCbTileFloats, kLdX);
 }
 
 // 16-byte copies need p and n in whole 4s.

@@ -43,16 +43,15 @@ dim3 elementwise_grid(int64_t n) { return dim3(static_cast<unsigned>(std::min<in
 
 cudaError_t launch_ssd_chunked_widened(const SsdParams& p, cudaStream_t stream) {
   const int64_t x_values = p.batch * p.length * p.heads * p.head_dim, bc_values = p.batch * p.length * p.groups * p.state_size;
-  // One allocation: x and y (b, l, h, p), then B and C (b, l, g, n), as float, each part
-  // 256-byte aligned.
-  const auto part = [](int64_t values) { return static_cast<size_t>((values * 4 + 255) / 256 * 256); };
+  // One allocation: x and y (b, l, h, p), then B and C (b, l, g, n), as float.
+  const size_t x_part = slab_part(sizeof(float) * x_values), bc_part = slab_part(sizeof(float) * bc_values);
   unsigned char* slab = nullptr;
-  cudaError_t err = cudaMallocAsync(reinterpret_cast<void**>(&slab), 2 * part(x_values) + 2 * part(bc_values), stream);
+  cudaError_t err = cudaMallocAsync(reinterpret_cast<void**>(&slab), 2 * x_part + 2 * bc_part, stream);
   if (err != cudaSuccess) return err;
   float* x = reinterpret_cast<float*>(slab);
-  float* y = reinterpret_cast<float*>(slab + part(x_values));
-  float* B = reinterpret_cast<float*>(slab + 2 * part(x_values));
-  float* C = reinterpret_cast<float*>(slab + 2 * part(x_values) + part(bc_values));
+  float* y = reinterpret_cast<float*>(slab + x_part);
+  float* B = reinterpret_cast<float*>(slab + 2 * x_part);
+  float* C = reinterpret_cast<float*>(slab + 2 * x_part + bc_part);
   widen_kernel<<<elementwise_grid(x_values), kThreads, 0, stream>>>(static_cast<const __half*>(p.x), x, x_values);
   widen_kernel<<<elementwise_grid(bc_values), kThreads, 0, stream>>>(static_cast<const __half*>(p.B), B, bc_values);
   widen_kernel<<<elementwise_grid(bc_values), kThreads, 0, stream>>>(static_cast<const __half*>(p.C), C, bc_values);
